@@ -1,0 +1,155 @@
+"""The authentication backend: mozilla-django-oidc's hooks, the core's token work.
+
+:class:`ItsmeBackend` keeps the extension points of
+``mozilla_django_oidc.auth.OIDCAuthenticationBackend`` that a site knows (``verify_claims``,
+``filter_users_by_claims``, ``create_user``, ``get_username``, ``update_user``,
+``describe_user_by_claims``, ``get_user``) and replaces its token path: mozilla-django-oidc checks
+neither ``aud`` nor ``iss``, fetches the JWKS on every login and knows no encrypted tokens, so
+every token is handled by :mod:`django_itsme.core` instead.
+
+It authenticates only when called with the callback's parameters and the flow stored at its start
+(``authenticate(request, itsme_callback=..., itsme_flow=...)``); a username/password login passes
+it by. Every failure raises an :class:`~django_itsme.core.errors.ItsmeError` for the callback view
+to turn into a friendly page; nothing is written to the database before the tokens are valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from .client import get_client
+from .conf import get_settings
+from .core.client import UserDetails
+from .core.errors import ClaimValidationError, ItsmeError
+from .identity import LinkResult, link_identity, unused_username
+from .signals import identity_verified
+
+__all__ = ["InactiveUser", "ItsmeBackend"]
+
+#: Django's username field holds 150 characters; ``sub`` is 36 in practice (D-IG2020).
+USERNAME_PREFIX = "itsme-"
+
+
+class InactiveUser(ItsmeError):
+    """The linked user exists but is not allowed to log in (``is_active`` is False)."""
+
+    code = "inactive_user"
+
+
+class ItsmeBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
+    """Log users in with itsme; link them by ``sub``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # mozilla-django-oidc's __init__ reads its OIDC_* settings; ours come from ITSME.
+        self.UserModel = get_user_model()
+        self.request: HttpRequest | None = None
+
+    # ------------------------------------------------------------------ entry point
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        itsme_callback: Mapping[str, str] | None = None,
+        itsme_flow: Mapping[str, Any] | None = None,
+    ) -> AbstractBaseUser | None:
+        """Finish an itsme flow.
+
+        :param request: the callback request.
+        :param itsme_callback: the callback's query parameters.
+        :param itsme_flow: the flow saved when it started (see :mod:`django_itsme.flows`).
+        :returns: the user, or None when these are not itsme credentials.
+        :raises ItsmeError: the flow failed (denied, invalid token, provider down, no account...).
+        """
+        if request is None or itsme_callback is None or itsme_flow is None:
+            return None
+        self.request = request
+        client = get_client()
+        code = client.parse_callback(itsme_callback, expected_state=str(itsme_flow["state"]))
+        details = client.get_user_details(
+            code,
+            redirect_uri=str(itsme_flow["redirect_uri"]),
+            nonce=str(itsme_flow["nonce"]),
+            code_verifier=str(itsme_flow["code_verifier"]),
+            service=str(itsme_flow["service"]),
+            expected_sub=itsme_flow.get("expected_sub"),
+        )
+        claims = dict(details.claims)
+        if not self.verify_claims(claims):
+            raise ClaimValidationError(
+                "The site refused the itsme claims (verify_claims).", claim="claims"
+            )
+        # One transaction: an inactive user or a failing update_user leaves nothing behind.
+        with transaction.atomic():
+            result = self.link(request, details)
+            user = self.update_user(result.user, claims)
+            if not self.user_can_authenticate(user):
+                raise InactiveUser("The linked account is inactive.")
+        identity_verified.send(
+            sender=type(self),
+            request=request,
+            user=user,
+            identity=result.identity,
+            details=details,
+            service=str(itsme_flow["service"]),
+            created=result.created_user,
+        )
+        return user
+
+    def link(self, request: HttpRequest, details: UserDetails) -> LinkResult:
+        """Find, link or create the user for ``details.sub`` (see :func:`link_identity`)."""
+        current = getattr(request, "user", None)
+        claims = dict(details.claims)
+        return link_identity(
+            details.sub,
+            acr=details.acr,
+            current_user=current if current is not None and current.is_authenticated else None,
+            create_users=get_settings().create_users,
+            make_user=lambda: self.create_user(claims),
+        )
+
+    # ------------------------------------------------------------------ mozilla-django-oidc hooks
+    def verify_claims(self, claims: dict[str, Any]) -> bool:
+        """Decide whether these (already validated) claims may log in. Default: yes.
+
+        Override to refuse, e.g. users under 18 (``claims.get("age_gte_18")``).
+        """
+        return True
+
+    def filter_users_by_claims(self, claims: dict[str, Any]) -> QuerySet[Any]:
+        """The users linked to ``claims["sub"]``: never matched by e-mail or name (D-MAP)."""
+        sub = claims.get("sub")
+        if not sub:
+            return self.UserModel._default_manager.none()
+        return self.UserModel._default_manager.filter(itsme_identity__sub=sub)
+
+    def describe_user_by_claims(self, claims: dict[str, Any]) -> str:
+        """A log-safe description: the first characters of ``sub`` only."""
+        return f"itsme sub {str(claims.get('sub', ''))[:8]}…"
+
+    def get_username(self, claims: dict[str, Any]) -> str:
+        """``itsme-<sub>``, unique: ``sub`` is unique per itsme account."""
+        return unused_username((USERNAME_PREFIX + str(claims["sub"]))[:140])
+
+    def create_user(self, claims: dict[str, Any]) -> AbstractBaseUser:
+        """Create the local user for a first itsme login (``CREATE_USERS``).
+
+        Only the username is set (the password is unusable). Names, e-mail and other shared data
+        are left to the site (``update_user`` or the ``identity_verified`` signal): itsme's e-mail
+        is not verified, so copying it could let a password reset reach the wrong person.
+        """
+        manager = self.UserModel._default_manager
+        user: AbstractBaseUser = manager.create_user(  # type: ignore[attr-defined]
+            **{self.UserModel.USERNAME_FIELD: self.get_username(claims)}
+        )
+        return user
+
+    def update_user(self, user: AbstractBaseUser, claims: dict[str, Any]) -> AbstractBaseUser:
+        """Called on every itsme login with the validated claims. Default: change nothing."""
+        return user

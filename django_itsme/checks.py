@@ -1,0 +1,375 @@
+"""System checks for django-itsme: every id, its hint and its ``obj`` come from one registry.
+
+Ids are stable: sites silence them with ``SILENCED_SYSTEM_CHECKS`` and README.rst lists them, so
+an id is never reused for another problem. ``E001``-``E018`` are the protocol core's
+:data:`~django_itsme.core.config.PROBLEMS`; the rest concern the Django side only.
+
+===================  ==========================================================================
+id                   reported when
+===================  ==========================================================================
+django_itsme.E001    ``ITSME`` is missing or is not a dict (then nothing else in ``ITSME`` is
+                     checked)
+django_itsme.E002    ``ITSME`` has an unknown key
+django_itsme.E003    ``CLIENT_ID`` is missing or invalid
+django_itsme.E004    ``ENVIRONMENT`` is not ``'e2e'``, ``'prd'`` or an issuer URL
+django_itsme.E005    ``ENVIRONMENT`` is a plain http URL outside loopback
+django_itsme.E006    ``PRIVATE_JWKS`` is not set
+django_itsme.E007    ``PRIVATE_JWKS`` cannot be read or parsed
+django_itsme.E008    a key in ``PRIVATE_JWKS`` is unusable (not RSA, too short, not private)
+django_itsme.E009    ``PRIVATE_JWKS`` lacks a ``sig`` or ``enc`` key, or a kid
+django_itsme.E010    ``SERVICES`` is missing, empty or not a dict
+django_itsme.E011    a service is invalid (not a dict, unknown key, bad name or ``CODE``)
+django_itsme.E012    a service's ``SCOPES`` are invalid
+django_itsme.E013    a service's ``CLAIMS`` are invalid
+django_itsme.E014    a service's ``ACR`` is not ``'basic'`` or ``'advanced'``
+django_itsme.E015    ``REDIRECT_URI`` is not an absolute https URL
+django_itsme.E016    ``REQUEST_BY`` is not ``'value'`` or ``'reference'``
+django_itsme.E017    ``HTTP_TIMEOUT`` is not a positive number of seconds
+django_itsme.E018    ``LEEWAY`` is not a number of seconds between 0 and 300
+django_itsme.E019    ``CREATE_USERS`` is not a bool
+django_itsme.E020    ``CACHE`` is not a string naming an alias of ``settings.CACHES``
+django_itsme.E021    ``AUTHENTICATION_BACKENDS`` has no ``django_itsme.backends.ItsmeBackend``
+                     (or subclass)
+django_itsme.E022    ``MIDDLEWARE`` has no ``SessionMiddleware`` (or subclass)
+django_itsme.E023    ``MIDDLEWARE`` has no ``AuthenticationMiddleware`` (or subclass)
+django_itsme.E024    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias is a
+                     ``DummyCache``: request objects could never be served
+django_itsme.W001    ``ENVIRONMENT`` is the loopback simulator (plain http) while ``DEBUG`` is
+                     False
+django_itsme.W002    the ``CACHE`` alias is per-process (``LocMemCache``) or stores nothing
+                     (``DummyCache``) while ``DEBUG`` is False
+===================  ==========================================================================
+
+Nothing is registered at import time: the app's ``ready()`` calls :func:`register_checks`.
+Every check reads the settings afresh (never the cached :func:`~django_itsme.conf.get_settings`),
+and no message quotes key material or the raw ``PRIVATE_JWKS`` value.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import Warning as CheckWarning
+from django.utils.module_loading import import_string
+
+from .conf import DJANGO_SETTINGS, inspect_settings
+from .core.config import PROBLEMS, Problem
+from .core.environments import is_loopback_url, issuer_problem
+
+__all__ = [
+    "AUTHENTICATION_MIDDLEWARE",
+    "BACKEND_PATH",
+    "CHECKS",
+    "ITSME_TAG",
+    "SESSION_MIDDLEWARE",
+    "check_installation",
+    "check_settings",
+    "register_checks",
+    "run_checks",
+]
+
+#: The check tag of every django-itsme check: ``manage.py check --tag itsme``.
+ITSME_TAG = "itsme"
+
+#: The backend a site adds to ``AUTHENTICATION_BACKENDS`` (DESIGN.md §1).
+BACKEND_PATH = "django_itsme.backends.ItsmeBackend"
+#: The flow's state, nonce and PKCE verifier live in the session between redirect and callback.
+SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
+#: ``request.user`` must exist for the callback to log the user in and link identities.
+AUTHENTICATION_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+_DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+_LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+
+#: The one registry of check ids: id -> what it is about. The core's protocol problems first,
+#: then the Django-only ones. A message with an id missing here is a programming error.
+CHECKS: dict[str, str] = {
+    **PROBLEMS,
+    "E019": "CREATE_USERS is not a bool.",
+    "E020": "CACHE is not a string naming an alias in settings.CACHES.",
+    "E021": f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS.",
+    "E022": "SessionMiddleware is not in MIDDLEWARE.",
+    "E023": "AuthenticationMiddleware is not in MIDDLEWARE.",
+    "E024": "REQUEST_BY is 'reference' but the CACHE alias is a DummyCache.",
+    "W001": "ENVIRONMENT is the loopback simulator while DEBUG is False.",
+    "W002": "The CACHE alias is not shared between processes while DEBUG is False.",
+}
+
+#: How to fix a core problem that comes without a hint of its own.
+_FALLBACK_HINTS: dict[str, str] = {
+    "E011": "Each service is 'name': {'CODE': '...'}, named with letters, digits, '_' or '-', "
+    "and with no keys but CODE, SCOPES, CLAIMS and ACR.",
+    "E012": "SCOPES is a list of scope names, for example ['profile', 'email'].",
+    "E013": "CLAIMS is a list of claim names, for example ['eid', 'nationality'].",
+}
+_GENERIC_HINT = "See the ITSME settings reference in README.rst."
+
+
+def _message(
+    check_id: str, msg: str, *, hint: str, obj: str, warning: bool | None = None
+) -> CheckMessage:
+    """Build the Error or Warning for a registry id.
+
+    :param check_id: an id of :data:`CHECKS` (without the ``django_itsme.`` prefix).
+    :param msg: what is wrong, as a sentence.
+    :param hint: how to fix it.
+    :param obj: the setting concerned, spelled as in a settings file.
+    :param warning: force the level; by default ``W`` ids are warnings and ``E`` ids errors.
+    :returns: the check message, with id ``django_itsme.<check_id>``.
+    :raises KeyError: ``check_id`` is not in the registry.
+    """
+    if check_id not in CHECKS:
+        raise KeyError(f"Unregistered django-itsme check id {check_id!r}.")
+    is_warning = check_id.startswith("W") if warning is None else warning
+    level = CheckWarning if is_warning else Error
+    return level(msg, hint=hint, obj=obj, id=f"django_itsme.{check_id}")
+
+
+def _setting_path(setting: str, raw: Any) -> str:
+    """Turn a core problem's ``"SERVICES.share.ACR"`` into ``"ITSME['SERVICES']['share']['ACR']"``.
+
+    Service names and unknown keys may hold dots, so a ``SERVICES`` path is matched against the
+    configured service names rather than split blindly.
+    """
+    if not setting:
+        return "ITSME"
+    parts: list[Any] = [setting]
+    services = raw.get("SERVICES") if isinstance(raw, Mapping) else None
+    if setting.startswith("SERVICES.") and isinstance(services, Mapping):
+        rest = setting[len("SERVICES.") :]
+        matches = [name for name in services if rest == str(name) or rest.startswith(f"{name}.")]
+        if matches:
+            name = max(matches, key=lambda n: len(str(n)))
+            parts = ["SERVICES", name]
+            tail = rest[len(str(name)) + 1 :]
+            if tail:
+                parts.append(tail)
+    return "ITSME" + "".join(f"[{part!r}]" for part in parts)
+
+
+def _problem_message(problem: Problem, raw: Any) -> CheckMessage:
+    return _message(
+        problem.id,
+        problem.message,
+        hint=problem.hint or _FALLBACK_HINTS.get(problem.id, _GENERIC_HINT),
+        obj=_setting_path(problem.setting, raw),
+        warning=problem.level == "warning",
+    )
+
+
+def _imports_as_subclass(path: str, base: type) -> bool:
+    """Tell whether the dotted ``path`` names ``base`` or a subclass, importing it lazily."""
+    try:
+        imported = import_string(path)
+    except ImportError:
+        return False
+    return isinstance(imported, type) and issubclass(imported, base)
+
+
+def _has_class(entries: Iterable[Any], path: str) -> bool:
+    """Tell whether a settings list holds ``path``, or the path of a subclass of it.
+
+    When ``path`` itself cannot be imported (an app still being installed), only the exact
+    string counts.
+    """
+    names = [entry for entry in entries if isinstance(entry, str)]
+    if path in names:
+        return True
+    try:
+        base = import_string(path)
+    except ImportError:
+        return False
+    return isinstance(base, type) and any(_imports_as_subclass(name, base) for name in names)
+
+
+def _cache_backend(alias: str) -> str:
+    caches: Mapping[str, Any] = getattr(settings, "CACHES", {})
+    backend = caches.get(alias, {}).get("BACKEND", "")
+    return backend if isinstance(backend, str) else ""
+
+
+def _is_cache_backend(backend: str, path: str) -> bool:
+    return backend == path or (bool(backend) and _imports_as_subclass(backend, import_string(path)))
+
+
+def _check_create_users(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    value = raw.get("CREATE_USERS", DJANGO_SETTINGS["CREATE_USERS"])
+    if isinstance(value, bool):
+        return []
+    return [
+        _message(
+            "E019",
+            f"CREATE_USERS must be True or False, not a {type(value).__name__}.",
+            hint="True creates a local user on the first itsme login of an unknown person; "
+            "False lets only people whose itsme identity is already linked log in.",
+            obj="ITSME['CREATE_USERS']",
+        )
+    ]
+
+
+def _check_cache_alias(raw: Mapping[str, Any]) -> tuple[str | None, list[CheckMessage]]:
+    """Check ``CACHE``; return the alias when it names a configured cache."""
+    alias = raw.get("CACHE", DJANGO_SETTINGS["CACHE"])
+    aliases = [str(name) for name in getattr(settings, "CACHES", {})]
+    if isinstance(alias, str) and alias in aliases:
+        return alias, []
+    if isinstance(alias, str):
+        close = difflib.get_close_matches(alias, aliases, n=1)
+        suggestion = f" Did you mean {close[0]!r}?" if close else ""
+        msg = f"CACHE names the cache alias {alias!r}, which is not in settings.CACHES."
+        msg += suggestion
+    else:
+        msg = f"CACHE must be the name of a cache alias (a string), not a {type(alias).__name__}."
+    known = ", ".join(repr(name) for name in aliases) or "none"
+    return None, [
+        _message(
+            "E020",
+            msg,
+            hint=f"Set CACHE to one of the aliases in settings.CACHES ({known}), or leave it "
+            "out to use 'default'.",
+            obj="ITSME['CACHE']",
+        )
+    ]
+
+
+def _check_request_by_reference(raw: Mapping[str, Any], backend: str) -> list[CheckMessage]:
+    if raw.get("REQUEST_BY") != "reference" or not _is_cache_backend(backend, _DUMMY_CACHE):
+        return []
+    return [
+        _message(
+            "E024",
+            "REQUEST_BY is 'reference', but the CACHE alias is a DummyCache, which stores "
+            "nothing: itsme could never fetch the request objects.",
+            hint="Point CACHE at a real cache (Redis, Memcached, database), or set REQUEST_BY "
+            "to 'value'.",
+            obj="ITSME['CACHE']",
+        )
+    ]
+
+
+def _check_production_environment(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    environment = raw.get("ENVIRONMENT")
+    if settings.DEBUG or not isinstance(environment, str) or issuer_problem(environment):
+        return []
+    if not (environment.startswith("http://") and is_loopback_url(environment)):
+        return []
+    return [
+        _message(
+            "W001",
+            "ENVIRONMENT is a plain http issuer on loopback (the itsme simulator) while DEBUG "
+            "is False.",
+            hint="Use 'e2e' or 'prd' outside development; the simulator is for tests and local "
+            "development only.",
+            obj="ITSME['ENVIRONMENT']",
+        )
+    ]
+
+
+def _check_shared_cache(alias: str, backend: str) -> list[CheckMessage]:
+    if settings.DEBUG:
+        return []
+    if _is_cache_backend(backend, _DUMMY_CACHE):
+        what = "a DummyCache, which stores nothing"
+    elif _is_cache_backend(backend, _LOCMEM_CACHE):
+        what = "a LocMemCache, private to each process"
+    else:
+        return []
+    return [
+        _message(
+            "W002",
+            f"The CACHE alias {alias!r} is {what}: workers will not share itsme's discovery "
+            "document, keys or request objects while DEBUG is False.",
+            hint="Use a cache shared by every worker (Redis, Memcached, database or file "
+            "based) for the itsme CACHE alias.",
+            obj="ITSME['CACHE']",
+        )
+    ]
+
+
+def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """Check ``settings.ITSME``: the core's problems, then the Django-only keys.
+
+    :param app_configs: the apps being checked (unused: the setting is project-wide).
+    :returns: the check messages, core problems in the core's order first.
+    """
+    raw = getattr(settings, "ITSME", None)
+    _parsed, problems = inspect_settings()
+    messages = [_problem_message(problem, raw) for problem in problems]
+    if not isinstance(raw, dict):
+        return messages
+    messages += _check_create_users(raw)
+    alias, cache_messages = _check_cache_alias(raw)
+    messages += cache_messages
+    backend = _cache_backend(alias) if alias is not None else ""
+    if alias is not None:
+        messages += _check_request_by_reference(raw, backend)
+    messages += _check_production_environment(raw)
+    if alias is not None:
+        messages += _check_shared_cache(alias, backend)
+    return messages
+
+
+def check_installation(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Check the settings outside ``ITSME`` that the login flow needs.
+
+    :param app_configs: the apps being checked (unused: these settings are project-wide).
+    :returns: E021 (backend), E022 (sessions), E023 (authentication middleware) as they apply.
+    """
+    messages: list[CheckMessage] = []
+    backends = getattr(settings, "AUTHENTICATION_BACKENDS", [])
+    if not _has_class(backends, BACKEND_PATH):
+        messages.append(
+            _message(
+                "E021",
+                f"AUTHENTICATION_BACKENDS does not include {BACKEND_PATH}: itsme logins would "
+                "be refused.",
+                hint=f"Add {BACKEND_PATH!r} (or a subclass) to AUTHENTICATION_BACKENDS.",
+                obj="AUTHENTICATION_BACKENDS",
+            )
+        )
+    middleware = getattr(settings, "MIDDLEWARE", None) or []
+    if not _has_class(middleware, SESSION_MIDDLEWARE):
+        messages.append(
+            _message(
+                "E022",
+                "MIDDLEWARE does not include SessionMiddleware: the itsme flow keeps its state, "
+                "nonce and PKCE verifier in the session.",
+                hint=f"Add {SESSION_MIDDLEWARE!r} (or a subclass) to MIDDLEWARE.",
+                obj="MIDDLEWARE",
+            )
+        )
+    if not _has_class(middleware, AUTHENTICATION_MIDDLEWARE):
+        messages.append(
+            _message(
+                "E023",
+                "MIDDLEWARE does not include AuthenticationMiddleware: the itsme callback "
+                "cannot log the user in.",
+                hint=f"Add {AUTHENTICATION_MIDDLEWARE!r} (or a subclass) to MIDDLEWARE, after "
+                "SessionMiddleware.",
+                obj="MIDDLEWARE",
+            )
+        )
+    return messages
+
+
+def run_checks() -> list[CheckMessage]:
+    """Run every django-itsme check now, without the Django check registry.
+
+    :returns: the messages of :func:`check_settings` then :func:`check_installation`.
+    """
+    return [*check_settings(), *check_installation()]
+
+
+def register_checks() -> None:
+    """Register the checks with Django's check framework; called from the app's ``ready()``.
+
+    Idempotent: the registry holds a set of functions, so a second call changes nothing.
+    """
+    register(check_settings, Tags.security, Tags.caches, ITSME_TAG)
+    register(check_installation, Tags.security, Tags.compatibility, ITSME_TAG)

@@ -1,0 +1,165 @@
+"""The authorization request (request object + URL) and the authorization response.
+
+Sources: D-AREQ (parameters, request object, ``request_uri`` rules), D-JOSE (nesting), protocol
+notes §3. Every parameter that matters for security (``state``, ``nonce``, PKCE, ``acr_values``,
+``claims``, the Confirm template) travels inside the signed-then-encrypted request object, so it
+cannot be altered on the way (S-HIST advice on ``acr_values``). The query string repeats only what
+itsme needs to find the client and route the request: ``response_type``, ``client_id``, ``scope``
+with ``openid`` (they must match the object, D-IG2020 / S-LOGIN §4.4) and ``redirect_uri``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from jwcrypto import jwk
+
+from . import jose
+from .environments import is_loopback_url
+from .errors import AuthorizationDenied, ClaimValidationError, ConfigurationError
+from .keys import PrivateKeys
+
+__all__ = [
+    "REQUEST_OBJECT_LIFETIME",
+    "build_authorization_url",
+    "build_request_object",
+    "check_request_uri",
+    "generate_nonce",
+    "generate_state",
+    "parse_authorization_response",
+]
+
+#: Seconds a request object stays valid. ``exp``/``iat``/``jti`` are not documented for this flow
+#: (protocol notes §3.2) but are standard JWT claims (the CIBA example carries all of them); they
+#: stop a leaked object from being replayed later. Codes live 180 s, a user may take a few minutes.
+REQUEST_OBJECT_LIFETIME = 600
+#: 32 random bytes: "unguessable" state and "high entropy" nonce (D-IG2020, protocol notes §10).
+RANDOM_BYTES = 32
+#: D-AREQ ``ui_locales``: itsme speaks these; others are ignored.
+SUPPORTED_UI_LOCALES = ("fr", "nl", "de", "en")
+
+
+def generate_state() -> str:
+    """A fresh unguessable ``state`` (RFC 6749 §10.12)."""
+    return secrets.token_urlsafe(RANDOM_BYTES)
+
+
+def generate_nonce() -> str:
+    """A fresh high-entropy ``nonce`` (OIDC Core §3.1.2.1, §15.5.2)."""
+    return secrets.token_urlsafe(RANDOM_BYTES)
+
+
+def check_request_uri(request_uri: str, *, issuer: str) -> None:
+    """Apply D-AREQ's ``request_uri`` rules: https with an explicit ``:443``, not localhost.
+
+    Against the loopback simulator, an http loopback URL is accepted instead.
+
+    :raises ConfigurationError: the URL breaks the rules.
+    """
+    parts = urlsplit(request_uri)
+    if is_loopback_url(issuer):
+        if parts.scheme in ("http", "https") and is_loopback_url(request_uri):
+            return
+        raise ConfigurationError("Against the simulator, request_uri must be a loopback URL.")
+    if parts.scheme != "https" or parts.port != 443 or is_loopback_url(request_uri):
+        raise ConfigurationError(
+            "request_uri must be an https URL with an explicit :443 port on a public host (D-AREQ)."
+        )
+    if parts.fragment:
+        raise ConfigurationError("request_uri must not have a #fragment.")
+
+
+def build_request_object(
+    parameters: Mapping[str, Any],
+    *,
+    client_id: str,
+    audience: str,
+    keys: PrivateKeys,
+    provider_encryption_key: jwk.JWK,
+    now: float,
+) -> str:
+    """Sign our request parameters and encrypt them to itsme (D-AREQ "request", D-JOSE).
+
+    :param parameters: the authorization parameters (``scope``, ``state``, ``claims``, ...).
+    :param client_id: the partner code, used as ``iss`` and ``client_id``.
+    :param audience: the issuer, used as ``aud`` (D-AREQ since 2024-03; protocol notes §11 #3).
+    :param keys: our keys; the active ``sig`` key signs.
+    :param provider_encryption_key: itsme's ``enc`` key from its JWKS.
+    :param now: the current time.
+    :returns: the compact JWE.
+    """
+    issued = int(now)
+    claims: dict[str, Any] = {
+        **{k: v for k, v in parameters.items() if v is not None},
+        "iss": client_id,
+        "aud": audience,
+        "client_id": client_id,
+        "iat": issued,
+        "exp": issued + REQUEST_OBJECT_LIFETIME,
+        "jti": secrets.token_urlsafe(16),
+    }
+    return jose.sign_then_encrypt(claims, keys.signing_key, provider_encryption_key)
+
+
+def build_authorization_url(
+    authorization_endpoint: str,
+    *,
+    client_id: str,
+    scope: str,
+    redirect_uri: str,
+    request: str | None = None,
+    request_uri: str | None = None,
+) -> str:
+    """The URL that sends the browser to itsme.
+
+    :param request: the request object by value, or
+    :param request_uri: where itsme fetches it; exactly one of the two (D-AREQ).
+    :raises ConfigurationError: neither or both were given.
+    """
+    if (request is None) == (request_uri is None):
+        raise ConfigurationError("Pass exactly one of request and request_uri.")
+    query: dict[str, str] = {
+        "response_type": "code",
+        "client_id": client_id,
+        "scope": scope,
+        "redirect_uri": redirect_uri,
+    }
+    if request is not None:
+        query["request"] = request
+    else:
+        assert request_uri is not None
+        query["request_uri"] = request_uri
+    separator = "&" if urlsplit(authorization_endpoint).query else "?"
+    return authorization_endpoint + separator + urlencode(query)
+
+
+def parse_authorization_response(params: Mapping[str, str], *, expected_state: str) -> str:
+    """Read the redirect back from itsme and return the authorization ``code``.
+
+    The ``state`` is compared first, in constant time: an answer that does not belong to the
+    flow we started is refused before anything else is read (RFC 6749 §10.12; D-IG2020).
+
+    :param params: the query parameters of the callback.
+    :param expected_state: the ``state`` stored when the flow started.
+    :returns: the code, to redeem at once (valid 180 s, single use: D-AREQ).
+    :raises ClaimValidationError: ``state`` missing or different (code ``invalid_state``).
+    :raises AuthorizationDenied: itsme returned ``error`` (user cancelled, refused, ...).
+    """
+    state = params.get("state") or ""
+    if not expected_state or not hmac.compare_digest(state.encode(), expected_state.encode()):
+        raise ClaimValidationError(
+            "The state does not match the flow that was started.", claim="state"
+        )
+    error = params.get("error")
+    if error:
+        raise AuthorizationDenied(error, params.get("error_description"))
+    code = params.get("code")
+    if not code:
+        raise ClaimValidationError(
+            "The provider returned neither a code nor an error.", claim="code"
+        )
+    return code

@@ -1,0 +1,384 @@
+"""The client: the vendor SDK's four calls for itsme v2, in pure Python.
+
+1. configure: :meth:`ItsmeClient.configure` (or ``ItsmeClient(ClientConfig.from_mapping(...))``);
+2. build the authentication URL: :meth:`ItsmeClient.build_authentication_request`;
+3. build the signed-then-encrypted request object: :meth:`ItsmeClient.build_request_object`
+   (also done by step 2, which returns it for ``request_uri`` hosting);
+4. get the user's details from the code: :meth:`ItsmeClient.get_user_details`.
+
+Collaborators are arguments: the HTTP client, the cache and the clock. Nothing here knows about
+Django or a web request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import jose
+from .authorize import (
+    build_authorization_url,
+    build_request_object,
+    check_request_uri,
+    generate_nonce,
+    generate_state,
+    parse_authorization_response,
+)
+from .cache import Cache, MemoryCache
+from .claims import IdentityClaims, build_claims_request, parse_identity_claims
+from .config import ClientConfig, RequestBy
+from .confirm import ConfirmTemplate
+from .discovery import DISCOVERY_TTL, ProviderMetadata, get_provider_metadata
+from .errors import ConfigurationError
+from .http import HttpClient
+from .id_token import validate_id_token_claims
+from .jwks import JWKS_TTL, ProviderKeys
+from .keys import KeySource
+from .pkce import code_challenge, generate_code_verifier
+from .services import AcrLevel, Service
+from .token import exchange_code
+from .userinfo import fetch_userinfo as fetch_verified_userinfo
+
+__all__ = ["AuthenticationRequest", "ItsmeClient", "UserDetails"]
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticationRequest:
+    """Everything a flow needs to remember between the redirect and the callback.
+
+    Keep it server-side (the Django app stores :meth:`pending` in the session): ``code_verifier``
+    and ``nonce`` are secrets of this flow. ``request_object`` must be served at ``request_uri``
+    when the request is sent by reference.
+    """
+
+    url: str = field(repr=False)
+    state: str = field(repr=False)
+    nonce: str = field(repr=False)
+    code_verifier: str = field(repr=False)
+    redirect_uri: str
+    service: str
+    acr: AcrLevel | None
+    request_object: str = field(repr=False)
+    request_uri: str | None = None
+    expected_sub: str | None = None
+
+    def pending(self) -> dict[str, Any]:
+        """What :meth:`ItsmeClient.get_user_details` needs later, as JSON-compatible data."""
+        return {
+            "state": self.state,
+            "nonce": self.nonce,
+            "code_verifier": self.code_verifier,
+            "redirect_uri": self.redirect_uri,
+            "service": self.service,
+            "acr": self.acr,
+            "expected_sub": self.expected_sub,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UserDetails:
+    """The verified outcome of a flow.
+
+    :ivar sub: itsme's identifier of the user for this partner: link accounts on it only (D-MAP).
+    :ivar identity: the typed claims (ID token and userinfo merged; userinfo wins).
+    :ivar id_token: the verified inner JWS of the ID token (header, claims, compact form): the
+        evidence that itsme signed this outcome, re-verifiable offline with ``signing_key``.
+    :ivar signing_key: the public JWK (dict) of itsme's key that signed the ID token.
+    :ivar userinfo: the verified userinfo JWT, or None when no user data was asked for.
+    :ivar acr: the authentication level itsme reports, if any.
+    """
+
+    sub: str
+    identity: IdentityClaims
+    id_token: jose.DecodedJWT
+    signing_key: Mapping[str, Any] = field(repr=False)
+    userinfo: jose.DecodedJWT | None = None
+    acr: AcrLevel | None = None
+
+    @property
+    def claims(self) -> Mapping[str, Any]:
+        """All raw claims: the ID token's, then userinfo's on top."""
+        return self.identity.raw
+
+
+class ItsmeClient:
+    """A configured itsme client.
+
+    :param config: the checked configuration.
+    :param http: HTTP client (one ``requests.Session``, timeout from the configuration).
+    :param cache: where discovery and provider keys are kept (in-memory by default).
+    :param clock: the time source, seconds since the epoch.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        http: HttpClient | None = None,
+        cache: Cache | None = None,
+        clock: Clock = time.time,
+        discovery_ttl: float = DISCOVERY_TTL,
+        jwks_ttl: float = JWKS_TTL,
+    ) -> None:
+        self.config = config
+        self.http = http or HttpClient(timeout=config.http_timeout)
+        self.cache: Cache = cache if cache is not None else MemoryCache(clock=clock)
+        self.clock = clock
+        self._discovery_ttl = discovery_ttl
+        self._jwks_ttl = jwks_ttl
+        self._provider_keys: ProviderKeys | None = None
+
+    @classmethod
+    def configure(
+        cls,
+        *,
+        client_id: str,
+        private_jwks: KeySource,
+        environment: str,
+        services: Mapping[str, Mapping[str, Any]],
+        **options: Any,
+    ) -> ItsmeClient:
+        """Build a client from plain values (the vendor SDK's "configure" step).
+
+        :param client_id: the partner code.
+        :param private_jwks: a path, JSON text or dict holding our private JWK set.
+        :param environment: ``"e2e"``, ``"prd"`` or an issuer URL.
+        :param services: service name -> ``{"CODE": ..., "SCOPES": [...], "CLAIMS": [...],
+            "ACR": ...}``.
+        :param options: ``redirect_uri``, ``request_by``, ``http_timeout``, ``leeway``, and the
+            collaborators ``http``, ``cache``, ``clock``.
+        :raises ConfigurationError: the values break a rule (the message names its id).
+        """
+        collaborators = {k: options.pop(k) for k in ("http", "cache", "clock") if k in options}
+        settings = {
+            "CLIENT_ID": client_id,
+            "PRIVATE_JWKS": private_jwks,
+            "ENVIRONMENT": environment,
+            "SERVICES": services,
+            **{key.upper(): value for key, value in options.items()},
+        }
+        return cls(ClientConfig.from_mapping(settings), **collaborators)
+
+    # ------------------------------------------------------------------ provider
+    def provider_metadata(self) -> ProviderMetadata:
+        """itsme's discovery document (cached)."""
+        return get_provider_metadata(
+            self.config.issuer, http=self.http, cache=self.cache, ttl=self._discovery_ttl
+        )
+
+    def provider_keys(self) -> ProviderKeys:
+        """itsme's key set (cached; refetched once on an unknown kid)."""
+        jwks_uri = self.provider_metadata().jwks_uri
+        keys = self._provider_keys
+        if keys is None or keys.jwks_uri != jwks_uri:
+            keys = ProviderKeys(jwks_uri, http=self.http, cache=self.cache, ttl=self._jwks_ttl)
+            self._provider_keys = keys
+        return keys
+
+    # ------------------------------------------------------------------ step 2 and 3
+    def build_request_object(self, parameters: Mapping[str, Any]) -> str:
+        """Sign ``parameters`` with our key and encrypt them to itsme's (D-AREQ, D-JOSE).
+
+        :param parameters: authorization parameters (``scope``, ``redirect_uri``, ``state``, ...).
+        :returns: the compact JWE; ``iss`` is our client id, ``aud`` the issuer.
+        """
+        return build_request_object(
+            parameters,
+            client_id=self.config.client_id,
+            audience=self.config.issuer,
+            keys=self.config.keys,
+            provider_encryption_key=self.provider_keys().encryption_key(),
+            now=self.clock(),
+        )
+
+    def build_authentication_request(
+        self,
+        service: str,
+        *,
+        redirect_uri: str | None = None,
+        request_by: RequestBy | None = None,
+        request_uri: str | None = None,
+        template: ConfirmTemplate | None = None,
+        sub: str | None = None,
+        claims: Iterable[str] = (),
+        ui_locales: str | None = None,
+        state: str | None = None,
+        nonce: str | None = None,
+    ) -> AuthenticationRequest:
+        """Prepare a flow for one configured service.
+
+        :param service: the service's name in the configuration.
+        :param redirect_uri: where itsme sends the user back; default ``REDIRECT_URI``.
+        :param request_by: ``"value"`` (``request=``) or ``"reference"`` (``request_uri=``);
+            default ``REQUEST_BY``.
+        :param request_uri: for ``"reference"``: the URL where the caller will serve the returned
+            ``request_object`` (D-AREQ rules: https, explicit ``:443``).
+        :param template: a Confirm template (D-CONF), placed under ``claims.userinfo``
+            (protocol notes §11 #13).
+        :param sub: the known ``sub`` of the user, so itsme skips identification (D-AREQ,
+            Confirmation row); the ID token must then carry the same ``sub``.
+        :param claims: extra claims for this flow only, on top of the service's.
+        :param ui_locales: ``fr``, ``nl``, ``de`` or ``en`` (D-AREQ); others are dropped.
+        :param state: override the generated ``state`` (tests); normally left out.
+        :param nonce: override the generated ``nonce`` (Confirm binds it to the transaction).
+        :raises ConfigurationError: unknown service, bad redirect or request URI, bad template.
+        """
+        config = self.config
+        chosen: Service = config.service(service)
+        redirect = redirect_uri or config.redirect_uri
+        if not redirect:
+            raise ConfigurationError("No redirect_uri given and REDIRECT_URI is not set.")
+        mode = request_by or config.request_by
+        if mode == "reference":
+            if not request_uri:
+                raise ConfigurationError("request_by='reference' needs the request_uri to use.")
+            check_request_uri(request_uri, issuer=config.issuer)
+        elif request_uri is not None:
+            raise ConfigurationError("request_uri is only used with request_by='reference'.")
+
+        state = state or generate_state()
+        nonce = nonce or generate_nonce()
+        verifier = generate_code_verifier()
+        claims_request = build_claims_request(
+            scopes=chosen.scopes, claims=(*chosen.claims, *claims), member="userinfo"
+        )
+        userinfo_member: dict[str, object] = dict(claims_request.get("userinfo", {}))
+        if template is not None:
+            userinfo_member.update(template.to_claims())
+        if sub is not None:
+            userinfo_member["sub"] = {"value": sub}
+        claims_parameter = {"userinfo": userinfo_member} if userinfo_member else None
+        locales = None
+        if ui_locales:
+            wanted = [tag for tag in ui_locales.split() if tag in ("fr", "nl", "de", "en")]
+            locales = " ".join(wanted) or None
+
+        parameters: dict[str, Any] = {
+            "response_type": "code",
+            "scope": chosen.scope,
+            "redirect_uri": redirect,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": code_challenge(verifier),
+            "code_challenge_method": "S256",
+            "acr_values": chosen.acr_values,
+            "claims": claims_parameter,
+            "ui_locales": locales,
+        }
+        request_object = self.build_request_object(parameters)
+        url = build_authorization_url(
+            self.provider_metadata().authorization_endpoint,
+            client_id=config.client_id,
+            scope=chosen.scope,
+            redirect_uri=redirect,
+            request=request_object if mode == "value" else None,
+            request_uri=request_uri if mode == "reference" else None,
+        )
+        return AuthenticationRequest(
+            url=url,
+            state=state,
+            nonce=nonce,
+            code_verifier=verifier,
+            redirect_uri=redirect,
+            service=chosen.name,
+            acr=chosen.acr,
+            request_object=request_object,
+            request_uri=request_uri if mode == "reference" else None,
+            expected_sub=sub,
+        )
+
+    # ------------------------------------------------------------------ step 4
+    def get_user_details(
+        self,
+        code: str,
+        *,
+        redirect_uri: str,
+        nonce: str,
+        code_verifier: str | None,
+        service: str | None = None,
+        acr: AcrLevel | None = None,
+        expected_sub: str | None = None,
+        fetch_userinfo: bool | None = None,
+    ) -> UserDetails:
+        """Redeem ``code`` and return the verified user.
+
+        :param code: the authorization code from the callback.
+        :param redirect_uri: the same redirect URI as in the authorization request.
+        :param nonce: the nonce of this flow.
+        :param code_verifier: the PKCE verifier of this flow.
+        :param service: the service's name; decides the required ``acr`` and whether userinfo
+            is fetched, unless given explicitly.
+        :param acr: the level to require (overrides the service's).
+        :param expected_sub: refuse an ID token for another ``sub`` (Confirm).
+        :param fetch_userinfo: call userinfo; default: only when the service asks for user data,
+            so a plain login costs a single HTTP call to itsme.
+        :raises TransportError, ProviderError, TokenValidationError: see :mod:`.errors`.
+        """
+        chosen = self.config.service(service) if service else None
+        required_acr = acr if acr is not None else (chosen.acr if chosen else None)
+        if fetch_userinfo is None:
+            fetch_userinfo = chosen.requests_user_data if chosen else True
+        metadata = self.provider_metadata()
+        keys = self.provider_keys()
+        tokens = exchange_code(
+            metadata.token_endpoint,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+            client_id=self.config.client_id,
+            signing_key=self.config.keys.signing_key,
+            http=self.http,
+            now=self.clock(),
+        )
+        id_token = jose.decrypt_and_verify(
+            tokens.id_token,
+            decryption_keys=self.config.keys.decryption_keys,
+            key_for=keys.signing_key,
+        )
+        now = self.clock()
+        obtained_acr = validate_id_token_claims(
+            id_token.claims,
+            issuer=metadata.issuer,
+            client_id=self.config.client_id,
+            nonce=nonce,
+            now=now,
+            leeway=self.config.leeway,
+            required_acr=required_acr,
+            expected_sub=expected_sub,
+        )
+        sub: str = id_token.claims["sub"]
+        userinfo = None
+        if fetch_userinfo:
+            userinfo = fetch_verified_userinfo(
+                metadata.userinfo_endpoint,
+                access_token=tokens.access_token,
+                http=self.http,
+                decryption_keys=self.config.keys.decryption_keys,
+                key_for=keys.signing_key,
+                expected_sub=sub,
+                issuer=metadata.issuer,
+                client_id=self.config.client_id,
+                now=now,
+                leeway=self.config.leeway,
+            )
+        merged = {**id_token.claims, **(userinfo.claims if userinfo else {})}
+        return UserDetails(
+            sub=sub,
+            identity=parse_identity_claims(merged),
+            id_token=id_token,
+            signing_key=keys.public_jwk(str(id_token.header["kid"])),
+            userinfo=userinfo,
+            acr=obtained_acr,
+        )
+
+    def parse_callback(self, params: Mapping[str, str], *, expected_state: str) -> str:
+        """Check the callback's ``state`` and return its ``code`` (see
+        :func:`.authorize.parse_authorization_response`)."""
+        return parse_authorization_response(params, expected_state=expected_state)
+
+    def __repr__(self) -> str:
+        return f"ItsmeClient(client_id={self.config.client_id!r}, issuer={self.config.issuer!r})"

@@ -1,0 +1,410 @@
+"""The client configuration: one mapping in, frozen typed settings and a list of problems out.
+
+:func:`parse_config` never raises on bad input: it reports every problem with a stable id, so the
+Django layer can turn each into a system check (``django_itsme.E0xx``) and a script can print them.
+The keys are those of the ``ITSME`` Django setting (DESIGN.md §1); a script uses the same mapping.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from . import claims as claims_module
+from .environments import ENVIRONMENTS, is_loopback_url, issuer_problem, resolve_issuer
+from .errors import ConfigurationError
+from .http import DEFAULT_TIMEOUT
+from .keys import KeyProblem, PrivateKeys, inspect_private_jwks
+from .services import ACR_LEVELS, AcrLevel, Service
+
+__all__ = [
+    "CORE_SETTINGS",
+    "DEFAULT_LEEWAY",
+    "PROBLEMS",
+    "ClientConfig",
+    "Problem",
+    "parse_config",
+]
+
+#: Seconds of clock skew tolerated on ``exp``/``iat``/``nbf``. The docs allow "a small leeway, a
+#: few minutes" (S-LOGIN §2.7); ID tokens live 300 s and codes 180 s (protocol notes §10), so a
+#: minute is plenty for an NTP-synced server.
+DEFAULT_LEEWAY = 60
+
+RequestBy = Literal["value", "reference"]
+
+#: Every problem this module reports: id -> what it is about. The ids are stable: the Django
+#: system checks are ``django_itsme.<id>`` and README.rst lists them.
+PROBLEMS: dict[str, str] = {
+    "E001": "The ITSME setting is missing or is not a dict.",
+    "E002": "ITSME has an unknown key.",
+    "E003": "CLIENT_ID is missing or invalid.",
+    "E004": "ENVIRONMENT is not 'e2e', 'prd' or an issuer URL.",
+    "E005": "ENVIRONMENT is a plain http URL outside loopback.",
+    "E006": "PRIVATE_JWKS is not set.",
+    "E007": "PRIVATE_JWKS cannot be read or parsed.",
+    "E008": "A key in PRIVATE_JWKS is unusable (not RSA, too short, not private).",
+    "E009": "PRIVATE_JWKS lacks a 'sig' or 'enc' key, or a kid.",
+    "E010": "SERVICES is missing, empty or not a dict.",
+    "E011": "A service is invalid (not a dict, unknown key, bad name or CODE).",
+    "E012": "A service's SCOPES are invalid.",
+    "E013": "A service's CLAIMS are invalid.",
+    "E014": "A service's ACR is not 'basic' or 'advanced'.",
+    "E015": "REDIRECT_URI is not an absolute https URL.",
+    "E016": "REQUEST_BY is not 'value' or 'reference'.",
+    "E017": "HTTP_TIMEOUT is not a positive number of seconds.",
+    "E018": "LEEWAY is not a number of seconds between 0 and 300.",
+}
+
+_KEY_PROBLEM_IDS: dict[str, str] = {
+    "missing": "E006",
+    "unreadable": "E007",
+    "unusable": "E008",
+    "roles": "E009",
+}
+
+#: The settings keys the core reads, with their defaults (None: required or no default).
+CORE_SETTINGS: dict[str, Any] = {
+    "CLIENT_ID": None,
+    "ENVIRONMENT": None,
+    "PRIVATE_JWKS": None,
+    "SERVICES": None,
+    "REDIRECT_URI": None,
+    "REQUEST_BY": "value",
+    "HTTP_TIMEOUT": DEFAULT_TIMEOUT,
+    "LEEWAY": DEFAULT_LEEWAY,
+}
+_SERVICE_KEYS = ("CODE", "SCOPES", "CLAIMS", "ACR")
+_SERVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: A service code travels inside the space-separated ``scope`` (D-AUTH "Onboarding").
+_SERVICE_CODE = re.compile(r"^[!#-\[\]-~]{1,128}$")
+#: RFC 6749 §2.2: ``client_id`` is a visible-ASCII string.
+_CLIENT_ID = re.compile(r"^[\x20-\x7e]{1,255}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the configuration.
+
+    :param id: stable id from :data:`PROBLEMS` (e.g. ``"E009"``).
+    :param message: what is wrong, never quoting secret values.
+    :param hint: how to fix it.
+    :param setting: where (``"SERVICES.share.ACR"``).
+    :param level: ``"error"`` or ``"warning"``.
+    """
+
+    id: str
+    message: str
+    hint: str = ""
+    setting: str = ""
+    level: Literal["error", "warning"] = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """A checked, immutable client configuration.
+
+    Build it with :func:`parse_config` (or :meth:`ClientConfig.from_mapping`) so every rule is
+    applied; the constructor trusts its arguments.
+    """
+
+    client_id: str
+    issuer: str
+    keys: PrivateKeys = field(repr=False)
+    services: Mapping[str, Service]
+    redirect_uri: str | None = None
+    request_by: RequestBy = "value"
+    http_timeout: float = DEFAULT_TIMEOUT
+    leeway: int = DEFAULT_LEEWAY
+
+    @classmethod
+    def from_mapping(
+        cls, settings: Mapping[str, Any], *, extra_keys: Iterable[str] = ()
+    ) -> ClientConfig:
+        """Parse ``settings`` and raise on the first error.
+
+        :raises ConfigurationError: naming the problem id and what is wrong.
+        """
+        config, problems = parse_config(settings, extra_keys=extra_keys)
+        errors = [p for p in problems if p.level == "error"]
+        if config is None or errors:
+            first = errors[0] if errors else Problem("E001", PROBLEMS["E001"])
+            raise ConfigurationError(f"ITSME {first.setting or ''} [{first.id}]: {first.message}")
+        return config
+
+    def service(self, name: str) -> Service:
+        """The configured service called ``name``.
+
+        :raises ConfigurationError: no such service.
+        """
+        try:
+            return self.services[name]
+        except KeyError:
+            raise ConfigurationError(f"No itsme service named {name!r} is configured.") from None
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1)
+    return f" Did you mean {match[0]!r}?" if match else ""
+
+
+def parse_config(
+    settings: Any, *, extra_keys: Iterable[str] = ()
+) -> tuple[ClientConfig | None, list[Problem]]:
+    """Check a settings mapping and build the configuration.
+
+    :param settings: the ``ITSME`` mapping (keys in :data:`CORE_SETTINGS`).
+    :param extra_keys: further keys the caller reads itself (the Django layer's ``CREATE_USERS``
+        and ``CACHE``), accepted without a "did you mean".
+    :returns: the configuration (None when any error was found) and every problem.
+    """
+    if not isinstance(settings, Mapping):
+        return None, [Problem("E001", PROBLEMS["E001"], "Define ITSME = {...} in your settings.")]
+    problems: list[Problem] = []
+    known = [*CORE_SETTINGS, *extra_keys]
+    for key in settings:
+        if key not in known:
+            problems.append(
+                Problem(
+                    "E002",
+                    f"Unknown key {key!r}.{_did_you_mean(str(key), known)}",
+                    f"Known keys: {', '.join(known)}.",
+                    str(key),
+                )
+            )
+    values = {**CORE_SETTINGS, **{k: v for k, v in settings.items() if k in CORE_SETTINGS}}
+
+    client_id = values["CLIENT_ID"]
+    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+        problems.append(
+            Problem(
+                "E003",
+                "CLIENT_ID must be the partner code itsme gave you (a non-empty string).",
+                "Find it in the itsme B2B portal (D-AUTH 'Onboarding').",
+                "CLIENT_ID",
+            )
+        )
+
+    issuer = _check_environment(values["ENVIRONMENT"], problems)
+    keys = _check_keys(values["PRIVATE_JWKS"], problems)
+    services = _check_services(values["SERVICES"], problems)
+    redirect_uri = _check_redirect_uri(values["REDIRECT_URI"], issuer, problems)
+
+    request_by = values["REQUEST_BY"]
+    if request_by not in ("value", "reference"):
+        problems.append(
+            Problem(
+                "E016",
+                f"REQUEST_BY must be 'value' or 'reference', not {request_by!r}.",
+                "'value' sends request=; 'reference' sends request_uri= (D-AREQ).",
+                "REQUEST_BY",
+            )
+        )
+
+    timeout = values["HTTP_TIMEOUT"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
+        problems.append(
+            Problem(
+                "E017",
+                "HTTP_TIMEOUT must be a number of seconds above 0 and at most 60.",
+                f"The default is {DEFAULT_TIMEOUT:g}.",
+                "HTTP_TIMEOUT",
+            )
+        )
+
+    leeway = values["LEEWAY"]
+    if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway <= 300:
+        problems.append(
+            Problem(
+                "E018",
+                "LEEWAY must be a whole number of seconds from 0 to 300.",
+                f"The default is {DEFAULT_LEEWAY}; ID tokens live 300 s (protocol notes §10).",
+                "LEEWAY",
+            )
+        )
+
+    if any(p.level == "error" for p in problems):
+        return None, problems
+    assert issuer is not None
+    assert keys is not None
+    assert services is not None
+    config = ClientConfig(
+        client_id=client_id,
+        issuer=issuer,
+        keys=keys,
+        services=services,
+        redirect_uri=redirect_uri,
+        request_by=request_by,
+        http_timeout=float(timeout),
+        leeway=leeway,
+    )
+    return config, problems
+
+
+def _check_environment(environment: Any, problems: list[Problem]) -> str | None:
+    problem = issuer_problem(environment)
+    if problem is None:
+        return resolve_issuer(environment)
+    is_http = isinstance(environment, str) and environment.startswith("http://")
+    problem_id = "E005" if is_http and "loopback" in problem else "E004"
+    hint = "Use 'e2e' for itsme's sandbox, 'prd' for production"
+    hint += ", or the simulator's http://127.0.0.1:<port>/v2 issuer."
+    if isinstance(environment, str) and environment not in ENVIRONMENTS:
+        hint = hint + _did_you_mean(environment, ENVIRONMENTS)
+    problems.append(Problem(problem_id, f"ENVIRONMENT {problem}", hint, "ENVIRONMENT"))
+    return None
+
+
+def _check_keys(source: Any, problems: list[Problem]) -> PrivateKeys | None:
+    keys, key_problems = inspect_private_jwks(source)
+    problems.extend(_key_problem(p) for p in key_problems)
+    return keys
+
+
+def _key_problem(problem: KeyProblem) -> Problem:
+    hint = (
+        "An RSA >= 2048-bit private JWK set with one 'use': 'sig' and one 'use': 'enc' key, each "
+        "with a unique kid (D-JOSE). Generate one with: python -m django_itsme.core.keygen"
+    )
+    return Problem(_KEY_PROBLEM_IDS[problem.kind], problem.message, hint, "PRIVATE_JWKS")
+
+
+def _check_services(raw: Any, problems: list[Problem]) -> dict[str, Service] | None:
+    if not isinstance(raw, Mapping) or not raw:
+        problems.append(
+            Problem(
+                "E010",
+                "SERVICES must be a dict of service name -> {'CODE': ...}, with at least one.",
+                'For example: "SERVICES": {"login": {"CODE": "MY_LOGIN_CODE"}}',
+                "SERVICES",
+            )
+        )
+        return None
+    services: dict[str, Service] = {}
+    ok = True
+    for name, entry in raw.items():
+        service = _check_service(name, entry, problems)
+        if service is None:
+            ok = False
+        else:
+            services[name] = service
+    return services if ok else None
+
+
+def _check_service(name: Any, entry: Any, problems: list[Problem]) -> Service | None:
+    where = f"SERVICES.{name}"
+    count = len(problems)
+    if not isinstance(name, str) or not _SERVICE_NAME.match(name):
+        problems.append(
+            Problem("E011", f"Service name {name!r} must be 1-64 of [A-Za-z0-9_-].", "", where)
+        )
+        return None
+    if not isinstance(entry, Mapping):
+        problems.append(Problem("E011", f"{where} must be a dict with a 'CODE'.", "", where))
+        return None
+    for key in entry:
+        if key not in _SERVICE_KEYS:
+            problems.append(
+                Problem(
+                    "E011",
+                    f"{where} has an unknown key {key!r}.{_did_you_mean(str(key), _SERVICE_KEYS)}",
+                    f"Service keys: {', '.join(_SERVICE_KEYS)}.",
+                    f"{where}.{key}",
+                )
+            )
+    code = entry.get("CODE")
+    if not isinstance(code, str) or not _SERVICE_CODE.match(code):
+        problems.append(
+            Problem(
+                "E011",
+                f"{where}.CODE must be the service code itsme gave you (no spaces).",
+                "It is sent as the scope service:<CODE> (D-AUTH 'Onboarding').",
+                f"{where}.CODE",
+            )
+        )
+
+    scopes = _string_tuple(entry.get("SCOPES", ()))
+    if scopes is None:
+        problems.append(Problem("E012", f"{where}.SCOPES must be a list of strings.", "", where))
+    else:
+        for scope in scopes:
+            if scope not in claims_module.SUPPORTED_SCOPES:
+                supported = claims_module.SUPPORTED_SCOPES
+                problems.append(
+                    Problem(
+                        "E012",
+                        f"{where}.SCOPES has {scope!r}.{_did_you_mean(scope, supported)}",
+                        f"Supported scopes (D-AREQ): {', '.join(sorted(supported))}.",
+                        f"{where}.SCOPES",
+                    )
+                )
+
+    claim_names = _string_tuple(entry.get("CLAIMS", ()))
+    if claim_names is None:
+        problems.append(Problem("E013", f"{where}.CLAIMS must be a list of strings.", "", where))
+    else:
+        for claim in claim_names:
+            problem = claims_module.claim_name_problem(claim)
+            if problem is not None:
+                problems.append(
+                    Problem(
+                        "E013",
+                        f"{where}.CLAIMS: {problem}",
+                        "Use eid, city_of_birth, nationality, device, photo, a claim URI or "
+                        "a standard OIDC claim.",
+                        f"{where}.CLAIMS",
+                    )
+                )
+
+    acr = entry.get("ACR")
+    if acr is not None and acr not in ACR_LEVELS:
+        problems.append(
+            Problem(
+                "E014",
+                f"{where}.ACR must be 'basic' or 'advanced', not {acr!r}.",
+                "'advanced' forces the itsme code; 'basic' allows biometrics (D-AREQ).",
+                f"{where}.ACR",
+            )
+        )
+    if len(problems) > count:
+        return None
+    assert scopes is not None
+    assert claim_names is not None
+    assert isinstance(code, str)
+    level: AcrLevel | None = acr
+    return Service(name=name, code=code, scopes=scopes, claims=claim_names, acr=level)
+
+
+def _string_tuple(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        return None
+    if not all(isinstance(item, str) and item for item in value):
+        return None
+    return tuple(dict.fromkeys(value))
+
+
+def _check_redirect_uri(value: Any, issuer: str | None, problems: list[Problem]) -> str | None:
+    if value is None:
+        return None
+    ok = isinstance(value, str)
+    if ok:
+        parts = urlsplit(value)
+        loopback_allowed = issuer is not None and is_loopback_url(issuer)
+        ok = bool(parts.netloc) and not parts.fragment
+        ok = ok and (parts.scheme == "https" or (loopback_allowed and parts.scheme == "http"))
+    if not ok:
+        problems.append(
+            Problem(
+                "E015",
+                "REDIRECT_URI must be an absolute https URL without a #fragment.",
+                "itsme matches it exactly against the registered value (D-AREQ redirect_uri); "
+                "leave it out to use the callback route on the request's host.",
+                "REDIRECT_URI",
+            )
+        )
+        return None
+    return str(value)

@@ -1,0 +1,198 @@
+"""The one exception tree of django-itsme, grouped by who has to act.
+
+::
+
+    ItsmeError                      every error this package raises
+    ├── ConfigurationError          the operator: bad settings, unusable keys, bad template
+    │   └── TemplateError           a Confirm template breaks the protocol's rules
+    ├── TransportError              the network: connection refused, TLS, timeout
+    │   └── TransportTimeout
+    ├── ProviderError               itsme answered outside the protocol
+    │   ├── DiscoveryError          .well-known/openid-configuration unusable
+    │   ├── ProviderKeysError       the provider's JWKS unusable, or no key for a kid
+    │   ├── TokenEndpointError      the token endpoint refused or answered garbage
+    │   └── UserinfoError           the userinfo endpoint refused or answered garbage
+    ├── AuthorizationDenied         the user cancelled, or itsme refused the request
+    └── TokenValidationError        we refuse a token itsme (or someone) sent us
+        ├── TokenDecryptionError    not a JWE for our keys, or a disallowed JWE algorithm
+        ├── SignatureError          bad or missing signature, disallowed JWS algorithm
+        └── ClaimValidationError    iss, aud, exp, iat, nonce, acr, sub, ...
+
+Every class carries a stable machine-readable ``code`` (used in log lines, signals and the
+troubleshooting table of README.rst). Messages are written for operators and never contain a
+token, a key, a code, a response body or any other secret: foreign exceptions are converted at
+the core boundary with ``raise ... from`` so their text stays in the chained ``__cause__`` only
+when it is known to be harmless.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthorizationDenied",
+    "ClaimValidationError",
+    "ConfigurationError",
+    "DiscoveryError",
+    "ItsmeError",
+    "ProviderError",
+    "ProviderKeysError",
+    "SignatureError",
+    "TemplateError",
+    "TokenDecryptionError",
+    "TokenEndpointError",
+    "TokenValidationError",
+    "TransportError",
+    "TransportTimeout",
+    "UserinfoError",
+]
+
+
+class ItsmeError(Exception):
+    """Base class of every error raised by django-itsme.
+
+    :param message: a human-readable sentence, free of secrets.
+    :param code: overrides the class's default ``code`` for a more specific one.
+    """
+
+    code: str = "itsme_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+# ----------------------------------------------------------------------------- operator
+class ConfigurationError(ItsmeError):
+    """The settings, the keys or the arguments a site passed cannot work."""
+
+    code = "configuration_error"
+
+
+class TemplateError(ConfigurationError):
+    """A Confirm template breaks the itsme rules (D-CONF "WYSIWYS template")."""
+
+    code = "invalid_template"
+
+
+# ----------------------------------------------------------------------------- network
+class TransportError(ItsmeError):
+    """The provider could not be reached (DNS, connection, TLS, ...)."""
+
+    code = "transport_error"
+
+
+class TransportTimeout(TransportError):
+    """The provider did not answer within the configured timeout."""
+
+    code = "timeout"
+
+
+# ----------------------------------------------------------------------------- provider
+class ProviderError(ItsmeError):
+    """itsme answered, but outside the protocol (HTTP error, malformed document)."""
+
+    code = "provider_error"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message, code=code)
+        #: the HTTP status of the provider's answer, when there was one
+        self.status = status
+
+
+class DiscoveryError(ProviderError):
+    """The discovery document is missing, malformed or names another issuer."""
+
+    code = "discovery_error"
+
+
+class ProviderKeysError(ProviderError):
+    """The provider's JWKS is missing, malformed or lacks the key a token names."""
+
+    code = "provider_keys_error"
+
+
+class TokenEndpointError(ProviderError):
+    """The token endpoint refused the code exchange or answered garbage."""
+
+    code = "token_endpoint_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, status=status)
+        #: the OAuth ``error`` value itsme returned (``invalid_grant``, ...), if any
+        self.error = error
+
+
+class UserinfoError(ProviderError):
+    """The userinfo endpoint refused the access token or answered garbage."""
+
+    code = "userinfo_error"
+
+
+# ----------------------------------------------------------------------------- user / itsme said no
+class AuthorizationDenied(ItsmeError):
+    """The authorization response carried an ``error`` (D-AUTH "Authorization Endpoint errors").
+
+    :param error: the OAuth ``error`` value, e.g. ``access_denied``.
+    :param description: ``error_description`` as sent by the provider; shown to operators in logs
+        only, never to end users, and cut to a safe length.
+    """
+
+    code = "authorization_denied"
+
+    def __init__(self, error: str, description: str | None = None) -> None:
+        safe_error = _printable(error, 64) or "unknown_error"
+        super().__init__(f"The provider returned error {safe_error!r}.", code=safe_error)
+        self.error = safe_error
+        self.description = _printable(description or "", 200) or None
+
+
+# ----------------------------------------------------------------------------- we refuse a token
+class TokenValidationError(ItsmeError):
+    """A token (ID token, userinfo, request object, client assertion) failed validation."""
+
+    code = "invalid_token"
+
+
+class TokenDecryptionError(TokenValidationError):
+    """The token is not a JWE we can decrypt with our keys and allowed algorithms."""
+
+    code = "token_decryption_failed"
+
+
+class SignatureError(TokenValidationError):
+    """The signature is missing, invalid, made with a disallowed algorithm or an unknown key."""
+
+    code = "invalid_signature"
+
+
+class ClaimValidationError(TokenValidationError):
+    """A claim is missing or has a value we must refuse.
+
+    :param claim: the name of the offending claim (never its value).
+    """
+
+    code = "invalid_claim"
+
+    def __init__(self, message: str, *, claim: str, code: str | None = None) -> None:
+        super().__init__(message, code=code or f"invalid_{claim}")
+        self.claim = claim
+
+
+def _printable(text: str, limit: int) -> str:
+    """Keep only printable characters of provider-supplied text and cut it to ``limit``."""
+    cleaned = "".join(ch for ch in text if ch.isprintable())
+    return cleaned[:limit]

@@ -1,0 +1,113 @@
+"""Validate the claims of a decrypted, verified ID token.
+
+OIDC Core §3.1.3.7 with itsme's specifics (protocol notes §8.2 and §10 "Validation checklist"):
+``iss`` exactly the discovery issuer, ``aud`` contains our client id, ``exp``/``iat``/``nbf``
+within a small leeway, ``nonce`` equal to ours, ``acr`` meets the required level, ``sub`` present.
+Messages name the claim, never its value.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import ClaimValidationError
+from .services import AcrLevel, acr_level_of, acr_satisfies
+
+__all__ = ["MAX_ID_TOKEN_AGE", "validate_id_token_claims"]
+
+#: itsme ID tokens live 300 s (D-AUTH example). One issued much earlier than that cannot come
+#: from the code we just redeemed (OIDC Core §3.1.3.7 rule 10 lets us set this limit).
+MAX_ID_TOKEN_AGE = 600
+#: D-IG2020: ``sub`` is 36 characters; anything past 255 is not an itsme identifier.
+MAX_SUB_LENGTH = 255
+
+
+def validate_id_token_claims(
+    claims: Mapping[str, Any],
+    *,
+    issuer: str,
+    client_id: str,
+    nonce: str | None,
+    now: float,
+    leeway: int,
+    required_acr: AcrLevel | None = None,
+    expected_sub: str | None = None,
+) -> AcrLevel | None:
+    """Check every claim rule; return the authentication level itsme reports.
+
+    :param claims: the ID token's claims (already decrypted and signature-checked).
+    :param issuer: the issuer from discovery.
+    :param client_id: our partner code.
+    :param nonce: the nonce we sent (None only if none was sent).
+    :param now: the current time.
+    :param leeway: seconds of clock skew tolerated.
+    :param required_acr: the level the service requires; an ``acr`` below it is refused.
+    :param expected_sub: for Confirm, the ``sub`` of the user who must approve.
+    :returns: ``"basic"``, ``"advanced"`` or None (no ``acr`` claim).
+    :raises ClaimValidationError: with ``code`` ``invalid_<claim>``.
+    """
+    if claims.get("iss") != issuer:
+        raise ClaimValidationError("The ID token was issued by someone else.", claim="iss")
+
+    audience = claims.get("aud")
+    audiences = [audience] if isinstance(audience, str) else audience
+    if not isinstance(audiences, list) or client_id not in audiences:
+        raise ClaimValidationError("The ID token is meant for another client.", claim="aud")
+    if len(audiences) > 1 and claims.get("azp") != client_id:
+        # OIDC Core §3.1.3.7 rules 4-5.
+        raise ClaimValidationError("The ID token has several audiences but no azp.", claim="azp")
+
+    exp = _number(claims, "exp")
+    if exp is None:
+        raise ClaimValidationError("The ID token has no valid exp.", claim="exp")
+    if now - leeway >= exp:
+        raise ClaimValidationError("The ID token has expired.", claim="exp", code="expired_token")
+
+    iat = _number(claims, "iat")
+    if iat is None:
+        raise ClaimValidationError("The ID token has no valid iat.", claim="iat")
+    if iat > now + leeway:
+        raise ClaimValidationError("The ID token was issued in the future.", claim="iat")
+    if iat < now - leeway - MAX_ID_TOKEN_AGE:
+        raise ClaimValidationError("The ID token was issued too long ago.", claim="iat")
+
+    nbf = _number(claims, "nbf")
+    if "nbf" in claims and (nbf is None or nbf > now + leeway):
+        raise ClaimValidationError("The ID token is not valid yet.", claim="nbf")
+
+    if nonce is not None:
+        received = claims.get("nonce")
+        if not isinstance(received, str) or not hmac.compare_digest(
+            received.encode(), nonce.encode()
+        ):
+            raise ClaimValidationError("The ID token's nonce does not match.", claim="nonce")
+
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub or len(sub) > MAX_SUB_LENGTH:
+        raise ClaimValidationError("The ID token has no valid sub.", claim="sub")
+    if expected_sub is not None and not hmac.compare_digest(sub.encode(), expected_sub.encode()):
+        # Confirm: the approval must come from the user we asked (S-CONF §2.8).
+        raise ClaimValidationError(
+            "The ID token is for another user.", claim="sub", code="sub_mismatch"
+        )
+
+    obtained = acr_level_of(claims.get("acr"))
+    if "acr" in claims and obtained is None:
+        raise ClaimValidationError("The ID token has an unknown acr.", claim="acr")
+    if required_acr == "advanced" and not acr_satisfies(obtained, "advanced"):
+        # acr_values travel signed in the request object, but we enforce the answer ourselves
+        # (S-HIST). Without an acr claim we cannot prove the itsme code was forced, so refuse.
+        raise ClaimValidationError(
+            "The ID token does not prove the required authentication level.", claim="acr"
+        )
+    # "basic" is itsme's default level (D-AREQ): an ID token without acr satisfies it.
+    return obtained
+
+
+def _number(claims: Mapping[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

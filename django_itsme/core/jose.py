@@ -1,0 +1,244 @@
+"""Nested JWTs as itsme uses them: sign then encrypt, decrypt then verify, with allow-lists.
+
+Sources: D-JOSE (protocol notes §3.2 and §8.1). Everything we sign is JWS ``RS256`` with a ``kid``;
+everything we encrypt is JWE ``RSA-OAEP-256`` (or ``RSA-OAEP`` when that is the only algorithm the
+recipient key allows) with ``cty: JWT`` and the recipient key's ``kid``. Everything we receive is
+checked against the allow-lists below *before* any key is used, so ``alg: none``, HS256 and
+``RSA1_5`` never reach the crypto code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jwcrypto import jwe, jwk, jws
+from jwcrypto.common import JWException, base64url_decode, json_encode
+
+from .errors import SignatureError, TokenDecryptionError, TokenValidationError
+
+__all__ = [
+    "ALLOWED_JWE_ALGORITHMS",
+    "ALLOWED_JWE_ENCRYPTIONS",
+    "ALLOWED_JWS_ALGORITHMS",
+    "MAX_TOKEN_BYTES",
+    "DecodedJWT",
+    "decrypt",
+    "decrypt_and_verify",
+    "encrypt",
+    "read_header",
+    "sign",
+    "sign_then_encrypt",
+    "verify",
+]
+
+#: D-JOSE: itsme signs with RS256 and so do we. Never ``none``, never HS* (protocol notes §8.1).
+ALLOWED_JWS_ALGORITHMS = ("RS256",)
+#: D-JOSE recommends RSA-OAEP-256; v1, TB and older registrations use RSA-OAEP. RSA1_5 is refused
+#: (padding-oracle prone; protocol notes §11 #2).
+ALLOWED_JWE_ALGORITHMS = ("RSA-OAEP-256", "RSA-OAEP")
+#: D-JOSE: ``enc`` comes from discovery; examples use A128CBC-HS256 and A256GCM is also listed
+#: (protocol notes §8.1). All four are authenticated encryption.
+ALLOWED_JWE_ENCRYPTIONS = ("A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM")
+#: What we send when the recipient does not say otherwise (D-JOSE example).
+DEFAULT_JWE_ENCRYPTION = "A128CBC-HS256"
+#: The largest token we try to parse. An ID token or userinfo answer holding a 200x140 JPEG photo
+#: is some tens of kilobytes.
+MAX_TOKEN_BYTES = 512 * 1024
+
+KeyLookup = Callable[[str], jwk.JWK]
+
+
+class DecodedJWT:
+    """A verified JWS: its protected header, its claims and the compact form that was verified.
+
+    ``compact`` is kept for evidence (it is the signed ID token anyone can re-verify offline);
+    ``repr`` never shows it.
+    """
+
+    __slots__ = ("claims", "compact", "header")
+
+    def __init__(self, header: Mapping[str, Any], claims: dict[str, Any], compact: str) -> None:
+        self.header = dict(header)
+        self.claims = claims
+        self.compact = compact
+
+    def __repr__(self) -> str:
+        return f"DecodedJWT(kid={self.header.get('kid')!r}, claims={sorted(self.claims)})"
+
+
+def read_header(token: str) -> dict[str, Any]:
+    """Return the (unverified) protected header of a compact JWS or JWE.
+
+    :raises TokenValidationError: when ``token`` is not a compact serialization.
+    """
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
+        raise TokenValidationError("The token is missing or larger than allowed.")
+    head = token.split(".", 1)[0]
+    try:
+        header = json.loads(base64url_decode(head))
+    except (ValueError, TypeError) as exc:
+        raise TokenValidationError("The token header is not base64url-encoded JSON.") from exc
+    if not isinstance(header, dict):
+        raise TokenValidationError("The token header is not a JSON object.")
+    return header
+
+
+def sign(claims: Mapping[str, Any], key: jwk.JWK, *, typ: str = "JWT") -> str:
+    """Sign ``claims`` as a compact JWS with RS256 and the key's ``kid`` (D-JOSE).
+
+    :param claims: JSON-serialisable claims.
+    :param key: a private RSA key with a ``kid``.
+    :returns: the compact JWS.
+    """
+    header = {"alg": "RS256", "kid": key.get("kid"), "typ": typ}
+    token = jws.JWS(json.dumps(dict(claims), separators=(",", ":")).encode("utf-8"))
+    token.add_signature(key, alg="RS256", protected=json_encode(header))
+    return str(token.serialize(compact=True))
+
+
+def choose_key_algorithm(key: jwk.JWK) -> str:
+    """The JWE ``alg`` to encrypt to ``key``: its own ``alg`` when allowed, else RSA-OAEP-256."""
+    alg = key.get("alg")
+    return alg if alg in ALLOWED_JWE_ALGORITHMS else ALLOWED_JWE_ALGORITHMS[0]
+
+
+def encrypt(payload: str, key: jwk.JWK, *, alg: str | None = None, enc: str | None = None) -> str:
+    """Encrypt a compact JWS to ``key`` (header ``cty: JWT`` and the key's ``kid``, D-JOSE).
+
+    :param payload: the compact JWS to wrap.
+    :param key: the recipient's public ``enc`` key.
+    :param alg: key management algorithm; default from the key (:func:`choose_key_algorithm`).
+    :param enc: content encryption; default ``A128CBC-HS256``.
+    :returns: the compact JWE.
+    """
+    alg = alg or choose_key_algorithm(key)
+    enc = enc or DEFAULT_JWE_ENCRYPTION
+    if alg not in ALLOWED_JWE_ALGORITHMS or enc not in ALLOWED_JWE_ENCRYPTIONS:
+        raise ValueError(f"JWE {alg}/{enc} is not on the allow-list.")
+    header = {"alg": alg, "enc": enc, "cty": "JWT", "kid": key.get("kid")}
+    token = jwe.JWE(payload.encode("ascii"), protected=json_encode(header))
+    token.add_recipient(key)
+    return str(token.serialize(compact=True))
+
+
+def sign_then_encrypt(
+    claims: Mapping[str, Any],
+    signing_key: jwk.JWK,
+    encryption_key: jwk.JWK,
+    *,
+    alg: str | None = None,
+    enc: str | None = None,
+) -> str:
+    """Build a nested JWT: JWS RS256 inside a JWE (D-AREQ request object, D-JOSE)."""
+    return encrypt(sign(claims, signing_key), encryption_key, alg=alg, enc=enc)
+
+
+def decrypt(token: str, keys: Mapping[str, jwk.JWK]) -> str:
+    """Decrypt a compact JWE addressed to one of our ``enc`` keys.
+
+    The key is chosen by the ``kid`` of the header (D-JOSE §3: itsme picks one of our published
+    ``enc`` keys at random). A header without ``kid`` is tried against each key in turn.
+
+    :param token: the compact JWE.
+    :param keys: our decryption keys by ``kid``.
+    :returns: the decrypted payload (normally a compact JWS).
+    :raises TokenDecryptionError: not a JWE, disallowed algorithm, unknown kid, or bad data.
+    """
+    header = _read_jwe_header(token)
+    kid = header.get("kid")
+    if kid is not None:
+        key = keys.get(str(kid))
+        if key is None:
+            raise TokenDecryptionError("The token is encrypted to a key we do not have.")
+        candidates = [key]
+    else:
+        candidates = list(keys.values())
+    for key in candidates:
+        message = jwe.JWE()
+        message.allowed_algs = [*ALLOWED_JWE_ALGORITHMS, *ALLOWED_JWE_ENCRYPTIONS]
+        try:
+            message.deserialize(token, key=key)
+        except (JWException, ValueError, TypeError):
+            continue
+        try:
+            return bytes(message.payload).decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise TokenDecryptionError("The decrypted token is not a compact JWT.") from exc
+    raise TokenDecryptionError("The token could not be decrypted with our keys.")
+
+
+def _read_jwe_header(token: str) -> dict[str, Any]:
+    try:
+        header = read_header(token)
+    except TokenValidationError as exc:
+        raise TokenDecryptionError(str(exc)) from exc
+    if token.count(".") != 4:
+        raise TokenDecryptionError("The token is not encrypted (a JWE was expected).")
+    alg, enc = header.get("alg"), header.get("enc")
+    if alg not in ALLOWED_JWE_ALGORITHMS:
+        raise TokenDecryptionError(f"JWE algorithm {_safe(alg)} is not allowed.")
+    if enc not in ALLOWED_JWE_ENCRYPTIONS:
+        raise TokenDecryptionError(f"JWE encryption {_safe(enc)} is not allowed.")
+    if "zip" in header:
+        # Compressed plaintext is not used by itsme and enables decompression bombs.
+        raise TokenDecryptionError("Compressed JWE payloads are not allowed.")
+    return header
+
+
+def verify(token: str, key_for: KeyLookup) -> DecodedJWT:
+    """Verify a compact JWS signed with an allowed algorithm by the key its ``kid`` names.
+
+    :param token: the compact JWS.
+    :param key_for: returns the public key for a ``kid``; may raise ``ProviderKeysError``.
+    :returns: the header, the claims (a JSON object) and the compact token.
+    :raises SignatureError: not a JWS, disallowed algorithm, no ``kid``, or a bad signature.
+    :raises TokenValidationError: the payload is not a JSON object.
+    """
+    try:
+        header = read_header(token)
+    except TokenValidationError as exc:
+        raise SignatureError(str(exc)) from exc
+    if token.count(".") != 2:
+        raise SignatureError("The token is not a signed JWT (a JWS was expected).")
+    alg = header.get("alg")
+    if alg not in ALLOWED_JWS_ALGORITHMS:
+        raise SignatureError(f"JWS algorithm {_safe(alg)} is not allowed.")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise SignatureError("The token's header names no key ('kid' is missing, D-JOSE).")
+    key = key_for(kid)
+    message = jws.JWS()
+    message.allowed_algs = list(ALLOWED_JWS_ALGORITHMS)
+    try:
+        message.deserialize(token)
+        message.verify(key)
+    except (JWException, ValueError, TypeError) as exc:
+        raise SignatureError("The token's signature is invalid.") from exc
+    try:
+        claims = json.loads(message.payload)
+    except ValueError as exc:
+        raise TokenValidationError("The token's payload is not JSON.") from exc
+    if not isinstance(claims, dict):
+        raise TokenValidationError("The token's payload is not a JSON object.")
+    return DecodedJWT(header, claims, token)
+
+
+def decrypt_and_verify(
+    token: str, *, decryption_keys: Mapping[str, jwk.JWK], key_for: KeyLookup
+) -> DecodedJWT:
+    """Open a nested JWT: decrypt with our key, then verify the inner JWS (D-JOSE §3).
+
+    An unencrypted token is refused (D-IG2020, S-LOGIN: "reject it").
+
+    :raises TokenDecryptionError: see :func:`decrypt`.
+    :raises SignatureError: see :func:`verify`.
+    """
+    inner = decrypt(token, decryption_keys)
+    return verify(inner, key_for)
+
+
+def _safe(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

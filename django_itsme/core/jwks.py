@@ -1,0 +1,126 @@
+"""The provider's public keys: cached, shared, refetched exactly once on an unknown ``kid``.
+
+itsme signs ID tokens and userinfo with a key named by ``kid`` in its ``jwks_uri`` set (D-JOSE §3),
+and we encrypt request objects to its ``use: enc`` key (D-AREQ). Keys rotate: a token naming a
+``kid`` we have not seen makes us fetch the set once more before giving up (OIDC Core §10.1.1).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jwcrypto import jwk
+from jwcrypto.common import JWException
+
+from .cache import Cache
+from .discovery import cache_key
+from .errors import ProviderKeysError
+from .http import HttpClient
+from .jose import ALLOWED_JWE_ALGORITHMS
+
+__all__ = ["JWKS_TTL", "ProviderKeys"]
+
+#: Seconds a fetched key set is reused. Rotation is covered by the refetch on an unknown kid, so
+#: this only bounds how long a removed (e.g. compromised) key keeps being trusted.
+JWKS_TTL = 3600
+
+
+class ProviderKeys:
+    """itsme's key set behind a cache.
+
+    :param jwks_uri: the ``jwks_uri`` from discovery.
+    :param http: the HTTP client.
+    :param cache: where the raw set is shared between workers.
+    :param ttl: seconds to keep the set.
+    """
+
+    def __init__(
+        self, jwks_uri: str, *, http: HttpClient, cache: Cache, ttl: float = JWKS_TTL
+    ) -> None:
+        self.jwks_uri = jwks_uri
+        self._http = http
+        self._cache = cache
+        self._ttl = ttl
+        self._cache_key = cache_key("jwks", jwks_uri)
+        self._lock = threading.Lock()
+        # Parsed keys memoised per raw document, so a cached set is parsed once per process.
+        self._parsed_for: str | None = None
+        self._parsed: dict[str, jwk.JWK] = {}
+        self._parsed_all: list[jwk.JWK] = []
+
+    def signing_key(self, kid: str) -> jwk.JWK:
+        """The provider's verification key named ``kid``, refetching the set once if unknown.
+
+        :raises ProviderKeysError: no such key, even after a refetch.
+        """
+        key = self._keys(refresh=False)[0].get(kid)
+        if key is None:
+            key = self._keys(refresh=True)[0].get(kid)
+        if key is None or key.get("use") not in (None, "sig"):
+            raise ProviderKeysError("The provider's key set has no signing key for this token.")
+        return key
+
+    def encryption_key(self) -> jwk.JWK:
+        """The provider's ``enc`` key request objects are encrypted to (D-AREQ, D-JOSE).
+
+        :raises ProviderKeysError: the set has no RSA ``enc`` key for an allowed algorithm.
+        """
+        for refresh in (False, True):
+            for key in self._keys(refresh=refresh)[1]:
+                if (
+                    key.get("use") == "enc"
+                    and key.get("kty") == "RSA"
+                    and key.get("alg") in (None, *ALLOWED_JWE_ALGORITHMS)
+                ):
+                    return key
+        raise ProviderKeysError("The provider's key set has no RSA encryption key.")
+
+    def public_jwk(self, kid: str) -> dict[str, Any]:
+        """The public JWK of ``kid`` as a dict (kept with evidence, for offline re-verification)."""
+        exported: dict[str, Any] = self.signing_key(kid).export_public(as_dict=True)
+        return exported
+
+    def _keys(self, *, refresh: bool) -> tuple[Mapping[str, jwk.JWK], list[jwk.JWK]]:
+        raw = None if refresh else self._cache.get(self._cache_key)
+        if raw is None:
+            raw = self._fetch()
+            self._cache.set(self._cache_key, raw, self._ttl)
+        return self._parse(raw)
+
+    def _fetch(self) -> str:
+        response = self._http.get(self.jwks_uri, error=ProviderKeysError)
+        try:
+            document = json.loads(response.body)
+        except ValueError as exc:
+            raise ProviderKeysError("The provider's key set is not valid JSON.") from exc
+        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+            raise ProviderKeysError("The provider's key set is not a JWK set.")
+        return json.dumps(document, sort_keys=True)
+
+    def _parse(self, raw: str) -> tuple[Mapping[str, jwk.JWK], list[jwk.JWK]]:
+        with self._lock:
+            if raw != self._parsed_for:
+                keys = _parse_public_keys(raw, on_error=ProviderKeysError)
+                self._parsed = {str(k.get("kid")): k for k in keys if k.get("kid")}
+                self._parsed_all = keys
+                self._parsed_for = raw
+            return self._parsed, self._parsed_all
+
+
+def _parse_public_keys(raw: str, *, on_error: Callable[[str], Exception]) -> list[jwk.JWK]:
+    document = json.loads(raw)
+    keys: list[jwk.JWK] = []
+    for item in document.get("keys", []):
+        if not isinstance(item, dict) or item.get("kty") != "RSA":
+            continue  # D-JOSE: itsme uses RSA only; anything else is ignored, not fatal
+        public = {k: v for k, v in item.items() if k not in ("d", "p", "q", "dp", "dq", "qi")}
+        try:
+            keys.append(jwk.JWK(**public))
+        except (JWException, ValueError, TypeError):
+            continue
+    if not keys:
+        raise on_error("The provider's key set holds no usable RSA key.")
+    return keys

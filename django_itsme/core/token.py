@@ -1,0 +1,109 @@
+"""Redeem an authorization code at the token endpoint (D-AUTH "Token Request"/"Token Response").
+
+Body (``application/x-www-form-urlencoded``): ``grant_type=authorization_code``, ``code``,
+``redirect_uri`` (identical to the authorization request), ``code_verifier`` (PKCE) and the
+``private_key_jwt`` client assertion. A 200 answer holds ``access_token``, ``token_type`` Bearer,
+``id_token`` and ``expires_in``; errors are HTTP 400 JSON with ``error`` and, in v2, ``detail``
+(``error_description`` in v1/2020: both are read, protocol notes §11 #9).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from jwcrypto import jwk
+
+from .client_auth import CLIENT_ASSERTION_TYPE, build_client_assertion
+from .errors import TokenEndpointError
+from .http import HttpClient
+
+__all__ = ["TokenResponse", "exchange_code"]
+
+#: OAuth error codes the token endpoint may return (D-AUTH, RFC 6749 §5.2); others are shown as
+#: "unknown" so provider text never reaches a log line unfiltered.
+TOKEN_ERRORS = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenResponse:
+    """A successful token response (always of type Bearer); ``repr`` hides the tokens."""
+
+    access_token: str = field(repr=False)
+    id_token: str = field(repr=False)
+    expires_in: int | None = None
+
+
+def exchange_code(
+    token_endpoint: str,
+    *,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str | None,
+    client_id: str,
+    signing_key: jwk.JWK,
+    http: HttpClient,
+    now: float,
+) -> TokenResponse:
+    """Redeem ``code`` for tokens.
+
+    :raises TransportError: itsme could not be reached in time.
+    :raises TokenEndpointError: itsme refused (``.error`` holds its code) or answered garbage.
+    """
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "client_assertion_type": CLIENT_ASSERTION_TYPE,
+        "client_assertion": build_client_assertion(client_id, token_endpoint, signing_key, now=now),
+    }
+    if code_verifier:
+        data["code_verifier"] = code_verifier
+    response = http.post_form(
+        token_endpoint, data, error=TokenEndpointError, accept_statuses=(200, 400, 401)
+    )
+    document = _json_object(response.body)
+    if response.status != 200:
+        error = document.get("error") if document else None
+        known = error if error in TOKEN_ERRORS else "unknown_error"
+        raise TokenEndpointError(
+            f"The token endpoint refused the code: {known} (HTTP {response.status}).",
+            status=response.status,
+            error=known,
+        )
+    if document is None:
+        raise TokenEndpointError("The token endpoint did not answer a JSON object.", status=200)
+    access_token = document.get("access_token")
+    id_token = document.get("id_token")
+    token_type = document.get("token_type")
+    if not isinstance(access_token, str) or not access_token:
+        raise TokenEndpointError("The token response has no access_token.", status=200)
+    if not isinstance(id_token, str) or not id_token:
+        raise TokenEndpointError("The token response has no id_token.", status=200)
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        # RFC 6749 §7.1: the type is case-insensitive; itsme issues Bearer tokens only.
+        raise TokenEndpointError("The token response's token_type is not Bearer.", status=200)
+    expires_in = document.get("expires_in")
+    return TokenResponse(
+        access_token=access_token,
+        id_token=id_token,
+        expires_in=expires_in if isinstance(expires_in, int) else None,
+    )
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None

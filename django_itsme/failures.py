@@ -1,0 +1,157 @@
+"""What a failed itsme flow looks like: status, page text, one log line and a signal.
+
+Every failure, whatever raised it, ends here: a friendly, translatable page with a retry link,
+the status below, exactly one WARNING line on the ``django_itsme`` logger naming the error code,
+and the ``login_failed`` signal. Nothing else changes: no user, no identity, no login session.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .core.errors import (
+    AuthorizationDenied,
+    ConfigurationError,
+    ItsmeError,
+    ProviderError,
+    TokenValidationError,
+    TransportError,
+    TransportTimeout,
+)
+from .signals import login_failed
+
+__all__ = ["Failure", "describe_failure", "render_failure"]
+
+logger = logging.getLogger("django_itsme")
+
+#: Codes of errors that are not ItsmeError instances (raised by the views themselves).
+UNKNOWN_STATE = "unknown_state"
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """How one kind of failure is shown."""
+
+    status: int
+    title: Promise
+    message: Promise
+
+
+CANCELLED = Failure(
+    403,
+    _("itsme request cancelled"),
+    _("You cancelled the request in the itsme app, or itsme refused it. Nothing was changed."),
+)
+EXPIRED = Failure(
+    400,
+    _("This itsme request has expired"),
+    _("This itsme request has expired or was already used. Please start again."),
+)
+REFUSED = Failure(
+    403,
+    _("We could not verify itsme's answer"),
+    _("The answer from itsme could not be verified, so you were not logged in. Please try again."),
+)
+NO_ACCOUNT = Failure(
+    403,
+    _("No account is linked to this itsme identity"),
+    _(
+        "No account on this site is linked to your itsme identity. Log in another way first, "
+        "then use itsme once to link it."
+    ),
+)
+INACTIVE = Failure(
+    403,
+    _("This account is disabled"),
+    _("The account linked to your itsme identity is disabled."),
+)
+UNAVAILABLE = Failure(
+    502,
+    _("itsme is not available"),
+    _("itsme could not be reached or answered unexpectedly. Please try again in a moment."),
+)
+TIMEOUT = Failure(
+    504,
+    _("itsme did not answer in time"),
+    _("itsme did not answer in time. Please try again in a moment."),
+)
+UNKNOWN_SERVICE = Failure(
+    404,
+    _("Unknown itsme service"),
+    _("This site offers no such itsme service. Please use the links on the site."),
+)
+MISCONFIGURED = Failure(
+    503,
+    _("itsme login is not available"),
+    _("itsme login is not available on this site right now. Please try again later."),
+)
+
+
+def describe_failure(error: ItsmeError | None, code: str) -> Failure:
+    """Map an error (or a bare code) to its :class:`Failure`."""
+    if error is None:
+        return EXPIRED
+    if isinstance(error, AuthorizationDenied):
+        if error.error == "access_denied":
+            return CANCELLED
+        return UNAVAILABLE if "unavailable" in error.error else REFUSED
+    if error.code == "invalid_state":
+        return EXPIRED
+    if code == "unknown_service":
+        return UNKNOWN_SERVICE
+    if code == "no_account":
+        return NO_ACCOUNT
+    if code == "inactive_user":
+        return INACTIVE
+    if isinstance(error, TransportTimeout):
+        return TIMEOUT
+    if isinstance(error, TransportError | ProviderError):
+        return UNAVAILABLE
+    if isinstance(error, TokenValidationError):
+        return REFUSED
+    if isinstance(error, ConfigurationError):
+        return MISCONFIGURED
+    return REFUSED
+
+
+def render_failure(
+    request: HttpRequest,
+    error: ItsmeError | None,
+    *,
+    service: str | None,
+    code: str | None = None,
+    retry_url: str | None = None,
+) -> HttpResponse:
+    """Log once, signal once, and render the failure page.
+
+    :param error: what went wrong, or None for a callback with no matching flow.
+    :param service: the service's name, when known.
+    :param code: the code to report; default ``error.code``.
+    :param retry_url: where "Try again" leads; None hides the link.
+    """
+    code = code or (error.code if error is not None else UNKNOWN_STATE)
+    failure = describe_failure(error, code)
+    detail = f" ({error})" if error is not None else ""
+    if isinstance(error, AuthorizationDenied) and error.description:
+        detail += f" description={error.description!r}"
+    logger.warning(
+        "itsme flow failed: code=%s service=%s status=%s error=%s%s",
+        code,
+        service or "-",
+        failure.status,
+        type(error).__name__ if error is not None else "-",
+        detail,
+    )
+    login_failed.send(sender=None, request=request, code=code, error=error, service=service)
+    context = {"failure": failure, "code": code, "retry_url": retry_url}
+    response = render(request, "django_itsme/failure.html", context, status=failure.status)
+    # The line above is the one log line of this failure: tell django.request (which logs every
+    # 4xx/5xx answer) that it has been logged already.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response

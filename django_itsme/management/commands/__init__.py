@@ -1,0 +1,1 @@
+"""``manage.py itsme_keys``, ``itsme_check`` (and ``itsme_simulator``)."""

@@ -1,0 +1,23 @@
+"""Signals a site connects to.
+
+``identity_verified``
+    after every successful itsme flow, before the redirect to ``next``. Keyword arguments:
+    ``request``, ``user``, ``identity`` (the :class:`~django_itsme.models.ItsmeIdentity`),
+    ``details`` (the core's :class:`~django_itsme.core.client.UserDetails`: ``details.identity``
+    holds the typed claims, ``details.claims`` the raw ones), ``service`` (its name) and
+    ``created`` (whether the user was created by this login). This is where a site stores the
+    shared data it needs: django-itsme itself keeps none of it (see README.rst, "What is stored").
+
+``login_failed``
+    after a failed flow, once, with ``request``, ``code`` (the error code, as in the WARNING log
+    line), ``error`` (the :class:`~django_itsme.core.errors.ItsmeError`, or None) and ``service``.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+__all__ = ["identity_verified", "login_failed"]
+
+identity_verified = Signal()
+login_failed = Signal()

@@ -1,0 +1,74 @@
+"""The OpenID Provider metadata document served at ``/v2/.well-known/openid-configuration``.
+
+No copy of itsme's live v2 discovery document is public (protocol notes §1.5, §11 #1); the
+values below are the ones the v2 documentation implies (D-AUTH, D-AREQ, D-JOSE).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .pages import CLAIM_LABELS
+from .protocol import (
+    ACR_LEVELS,
+    CONTENT_ENCS,
+    DATA_SCOPES,
+    DISPLAY_VALUES,
+    GRANT_TYPE,
+    KEY_ALGS,
+    PKCE_METHOD,
+    SIGNING_ALG,
+    UI_LOCALES,
+)
+
+
+def endpoint_urls(issuer: str) -> dict[str, str]:
+    """Derive the endpoint URLs from the issuer (D-AUTH endpoint table).
+
+    :param issuer: e.g. ``http://127.0.0.1:8123/v2``.
+    :returns: endpoint name -> URL.
+    """
+    return {
+        "authorization_endpoint": issuer + "/authorization",
+        "token_endpoint": issuer + "/token",
+        "userinfo_endpoint": issuer + "/userinfo",
+        "jwks_uri": issuer + "/jwkSet",
+    }
+
+
+def discovery_document(issuer: str) -> dict[str, Any]:
+    """Build the provider metadata.
+
+    :param issuer: the issuer URL.
+    :returns: the JSON-compatible document.
+    """
+    claims = sorted({"sub", "iss", "aud", "exp", "iat", "acr", "auth_time", "nonce", *CLAIM_LABELS})
+    return {
+        "issuer": issuer,
+        **endpoint_urls(issuer),
+        "scopes_supported": ["openid", *DATA_SCOPES],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": [GRANT_TYPE],
+        "subject_types_supported": ["pairwise"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": [SIGNING_ALG],
+        "request_object_signing_alg_values_supported": [SIGNING_ALG],
+        "request_object_encryption_alg_values_supported": list(KEY_ALGS),
+        "request_object_encryption_enc_values_supported": list(CONTENT_ENCS),
+        "id_token_signing_alg_values_supported": [SIGNING_ALG],
+        "id_token_encryption_alg_values_supported": list(KEY_ALGS),
+        "id_token_encryption_enc_values_supported": list(CONTENT_ENCS),
+        "userinfo_signing_alg_values_supported": [SIGNING_ALG],
+        "userinfo_encryption_alg_values_supported": list(KEY_ALGS),
+        "userinfo_encryption_enc_values_supported": list(CONTENT_ENCS),
+        "claims_supported": claims,
+        "claims_parameter_supported": True,
+        "acr_values_supported": list(ACR_LEVELS),
+        "code_challenge_methods_supported": [PKCE_METHOD],
+        "request_parameter_supported": True,
+        "request_uri_parameter_supported": True,
+        "require_request_uri_registration": False,
+        "display_values_supported": list(DISPLAY_VALUES),
+        "ui_locales_supported": list(UI_LOCALES),
+    }

@@ -1,0 +1,98 @@
+"""Fault switches: make the simulator misbehave on purpose, one switch per failure mode.
+
+Every switch is off by default. Tests flip attributes on ``Simulator.faults`` and call
+:meth:`Faults.reset` (or rely on a fixture doing so) afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Endpoint names accepted as keys of :attr:`Faults.delay`.
+ENDPOINT_NAMES = ("discovery", "jwks", "authorization", "token", "userinfo")
+
+
+@dataclass
+class Faults:
+    """Switches that break one aspect of the provider's answers.
+
+    Status switches answer the given HTTP status with a JSON error body instead of doing the
+    real work. ID-token switches change only the ID token; userinfo switches only the userinfo
+    response; :attr:`sign_with_foreign_key` affects both signed documents.
+    """
+
+    #: Answer the token endpoint with this HTTP status and a JSON error body.
+    token_status: int | None = None
+    #: Answer the userinfo endpoint with this HTTP status and a JSON error body.
+    userinfo_status: int | None = None
+    #: Return a 200 token response whose body is not valid JSON.
+    token_malformed_json: bool = False
+    #: Return a 200 userinfo response whose body is not a JWT.
+    userinfo_malformed: bool = False
+    #: Answer discovery with this HTTP status.
+    discovery_status: int | None = None
+    #: Answer the JWKS endpoint with this HTTP status.
+    jwks_status: int | None = None
+    #: Seconds to sleep before answering, per endpoint name (see :data:`ENDPOINT_NAMES`).
+    delay: dict[str, float] = field(default_factory=dict)
+    #: Put this value in the ID token's ``iss``.
+    id_token_issuer: str | None = None
+    #: Put this value in the ID token's ``aud``.
+    id_token_audience: str | list[str] | None = None
+    #: Put this value in the ID token's ``nonce``.
+    id_token_nonce: str | None = None
+    #: Issue an ID token whose ``exp`` lies in the past.
+    id_token_expired: bool = False
+    #: Issue an ID token whose ``iat`` (and ``auth_time``) lie ten minutes in the future.
+    id_token_issued_in_future: bool = False
+    #: Wrap an unsigned (``alg`` ``none``) JWT in the JWE.
+    id_token_unsigned: bool = False
+    #: Return the signed ID token without the JWE layer.
+    id_token_unencrypted: bool = False
+    #: Sign the ID token with HS256, using the provider's public signing key (PEM) as secret.
+    id_token_hs256: bool = False
+    #: Sign ID token and userinfo with a key absent from the JWKS but carrying the same ``kid``.
+    sign_with_foreign_key: bool = False
+    #: Put this value in the ID token's ``acr``.
+    id_token_acr: str | None = None
+    #: Leave ``acr`` out of the ID token.
+    id_token_drop_acr: bool = False
+    #: Put this value in the userinfo ``sub``.
+    userinfo_sub: str | None = None
+    #: Return the signed userinfo JWT without the JWE layer.
+    userinfo_unencrypted: bool = False
+    #: Content-Type of the userinfo answer; ``None`` means ``application/jwt``.
+    userinfo_content_type: str | None = None
+    #: Extra members merged into the ID token claims (they override the normal ones).
+    id_token_extra_claims: dict[str, Any] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Switch every fault off again.
+
+        :returns: nothing; the instance is changed in place.
+        """
+        fresh = Faults()
+        for item in dataclasses.fields(self):
+            setattr(self, item.name, getattr(fresh, item.name))
+
+    def delay_for(self, endpoint: str) -> float:
+        """Return the configured delay for one endpoint.
+
+        :param endpoint: one of :data:`ENDPOINT_NAMES`.
+        :returns: seconds to sleep, ``0.0`` when no delay is set.
+        """
+        return float(self.delay.get(endpoint, 0.0))
+
+    def active(self) -> dict[str, Any]:
+        """List the switches that differ from their default.
+
+        :returns: mapping of switch name to its current value.
+        """
+        fresh = Faults()
+        return {
+            item.name: getattr(self, item.name)
+            for item in dataclasses.fields(self)
+            if getattr(self, item.name) != getattr(fresh, item.name)
+        }

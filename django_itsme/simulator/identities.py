@@ -1,0 +1,406 @@
+"""Test identities: fictitious itsme® users with the claim formats itsme documents.
+
+Values follow the formats of D-AREQ, D-CLAIMS and the D-AUTH userinfo example. All people,
+numbers and devices are invented; the national numbers and card numbers carry valid check
+digits so that relying-party validators accept them.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import hashlib
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from .protocol import (
+    AGE_CLAIMS,
+    CLAIM_PREFIX,
+    DOCUMENT_METADATA,
+    ISSUING_COUNTRY,
+    SUB_LENGTH,
+    VERIFICATION_DATE,
+)
+
+#: A 28 x 40 px portrait placeholder: a real baseline JPEG (starts FF D8, ends FF D9).
+#: itsme sends 200 x 140 px JPEG photos (D-AREQ ``physical_person_photo``); size is irrelevant here.
+PHOTO_JPEG_BASE64 = (
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABQODxIPDRQSEBIXFRQYHjIhHhwcHj0sLiQySUBMS0dARkVQWnNiUFVtVkVGZIhl"
+    "bXd7gYKBTmCNl4x9lnN+gXz/2wBDARUXFx4aHjshITt8U0ZTfHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8"
+    "fHx8fHx8fHx8fHx8fHz/wAARCAAoABwDASIAAhEBAxEB/8QAGQAAAgMBAAAAAAAAAAAAAAAAAAUDBAYC/8QAKBAAAgICAAMH"
+    "BQAAAAAAAAAAAQIAAwQRBRIyISIxQVGxwRNCcYHw/8QAFgEBAQEAAAAAAAAAAAAAAAAAAQIA/8QAFREBAQAAAAAAAAAAAAAA"
+    "AAAAAAH/2gAMAwEAAhEDEQA/ANNIrsqnHIFrhSe0DRMlmZtsa2xrH6mOzLkS0lbrYgdCGU+BE6ijg1jfVev7SvN+/wCMbzMI"
+    "ty+GG242Uso5u1gxPjLObljFrB1t26R5RFZa9r81jFm9TGCnuFiDFrI3t26j5SzEOHmvjOASWq819PxHqMHRWU7VhsGFJJxV"
+    "y2awOu6AB7/MpwhKSI74S5bD0dd1iB7/ADCEKY//2Q=="
+)
+PHOTO_JPEG: bytes = base64.b64decode(PHOTO_JPEG_BASE64)
+
+
+def _c(suffix: str) -> str:
+    """Return the full v2 claim name for an itsme-specific claim.
+
+    :param suffix: the part after ``http://itsme.services/v2/claim/``.
+    :returns: the claim URI (D-AREQ).
+    """
+    return CLAIM_PREFIX + suffix
+
+
+def pairwise_sub(client_id: str, identity_key: str) -> str:
+    """Derive the ``sub`` one client sees for one identity.
+
+    ``sub`` is pairwise, i.e. different per partner (S-HIST; protocol notes §8.3), and 36
+    characters long (D-IG2020).
+
+    :param client_id: the partner code.
+    :param identity_key: key of the identity in :data:`IDENTITIES`.
+    :returns: 36 lowercase base32 characters.
+    """
+    digest = hashlib.sha256(f"{client_id}|{identity_key}".encode()).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:SUB_LENGTH]
+
+
+@dataclass(frozen=True, eq=False)
+class Identity:
+    """One test user of the simulated itsme® app.
+
+    Instances compare by object identity; :attr:`key` is unique within :data:`IDENTITIES`.
+    """
+
+    #: Short key used in the approval form and for ``auto_approve``.
+    key: str
+    #: One line describing the person on the approval page.
+    label: str
+    #: Claim name (standard OIDC name or full v2 URI) -> value, as itsme would return it.
+    claims: Mapping[str, Any]
+    #: Claims read from the identity document; these get ``IDIssuingCountry`` and
+    #: ``verificationDate`` metadata entries (D-AUTH userinfo example).
+    document_claims: frozenset[str] = frozenset()
+    #: ISO 3166-1 alpha-3 code of the country that issued the identity document.
+    issuing_country: str | None = None
+    #: When itsme last read the document (``verificationDate`` metadata, D-AREQ).
+    verified_at: str | None = None
+    #: Metadata claim (``issuance_locality``, ``validityFrom``, ``validityTo``) -> attribute
+    #: name -> value (D-AREQ "metadata").
+    document_metadata: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def sub_for(self, client_id: str) -> str:
+        """Return this identity's pairwise ``sub`` for one client.
+
+        :param client_id: the partner code.
+        :returns: the 36-character subject identifier.
+        """
+        return pairwise_sub(client_id, self.key)
+
+    @property
+    def display_name(self) -> str:
+        """Return the person's full name for pages.
+
+        :returns: the ``name`` claim, or the key when it is missing.
+        """
+        return str(self.claims.get("name", self.key))
+
+
+def _age_on(birthdate: str, today: dt.date) -> int:
+    """Compute an age in whole years.
+
+    :param birthdate: ``YYYY-MM-DD``.
+    :param today: the reference date.
+    :returns: completed years.
+    """
+    born = dt.date.fromisoformat(birthdate)
+    years = today.year - born.year
+    if (today.month, today.day) < (born.month, born.day):
+        years -= 1
+    return years
+
+
+def release_claims(
+    identity: Identity,
+    names: Iterable[str],
+    *,
+    requested: Collection[str],
+    today: dt.date,
+) -> dict[str, Any]:
+    """Build the user claims for one token or userinfo answer.
+
+    Absent data is left out, never sent as ``null`` (D-IG2020; protocol notes §4.2).
+    Metadata claims are objects keyed by the requested attributes they describe (D-AREQ
+    "metadata", D-AUTH userinfo example).
+
+    :param identity: the approving user.
+    :param names: claim names to release in this document.
+    :param requested: every claim name requested anywhere in the authorization request
+        (scopes, ``claims.id_token`` and ``claims.userinfo``); metadata is limited to these.
+    :param today: the simulator's current date (for ``age_gte_*``).
+    :returns: claim name -> value.
+    """
+    released: dict[str, Any] = {}
+    for name in names:
+        value = _claim_value(identity, name, requested=requested, today=today)
+        if value is not None:
+            released[name] = value
+    return released
+
+
+def _claim_value(
+    identity: Identity, name: str, *, requested: Collection[str], today: dt.date
+) -> Any:
+    """Return one claim's value, or ``None`` when the identity has no such data.
+
+    :param identity: the approving user.
+    :param name: the claim name.
+    :param requested: all requested claim names (for metadata claims).
+    :param today: the simulator's current date.
+    :returns: a JSON-compatible value or ``None``.
+    """
+    if name in AGE_CLAIMS:
+        birthdate = identity.claims.get("birthdate")
+        if not isinstance(birthdate, str):
+            return None
+        return _age_on(birthdate, today) >= AGE_CLAIMS[name]
+    if name in DOCUMENT_METADATA:
+        entries = identity.document_metadata.get(name, {})
+        found = {attr: value for attr, value in entries.items() if attr in requested}
+        return found or None
+    if name in (ISSUING_COUNTRY, VERIFICATION_DATE):
+        fill = identity.issuing_country if name == ISSUING_COUNTRY else identity.verified_at
+        if fill is None:
+            return None
+        found = {
+            attr: fill
+            for attr in requested
+            if attr in identity.document_claims and attr in identity.claims
+        }
+        return found or None
+    if name in identity.claims:
+        return copy.deepcopy(identity.claims[name])
+    return None
+
+
+def find_by_sub(client_id: str, sub: str) -> Identity | None:
+    """Find the identity whose pairwise ``sub`` for ``client_id`` is ``sub``.
+
+    :param client_id: the partner code.
+    :param sub: the subject value sent in ``claims.userinfo.sub.value`` (D-AREQ).
+    :returns: the identity, or ``None``.
+    """
+    for identity in IDENTITIES.values():
+        if identity.sub_for(client_id) == sub:
+            return identity
+    return None
+
+
+_PHOTO = {"format": "image/jpeg", "value": PHOTO_JPEG_BASE64}
+
+_BE_DOCUMENT_CLAIMS = frozenset(
+    {
+        "family_name",
+        "given_name",
+        "name",
+        "gender",
+        "birthdate",
+        "address",
+        _c("birthdate_as_string"),
+        _c("official_gender"),
+        _c("place_of_birth"),
+        _c("claim_citizenship"),
+        _c("claim_citizenship_as_iso"),
+        _c("BENationalNumber"),
+        _c("BEeidSn"),
+        _c("IDDocumentSN"),
+        _c("physical_person_photo"),
+    }
+)
+
+_ALICE = Identity(
+    key="alice",
+    label="Alice Peeters, Gent, Belgian eID card, all data",
+    claims=MappingProxyType(
+        {
+            "name": "Alice Peeters",
+            "given_name": "Alice",
+            "family_name": "Peeters",
+            "gender": "female",
+            "locale": "NL",
+            "birthdate": "1985-03-14",
+            "email": "alice.peeters@example.be",
+            "email_verified": False,
+            "phone_number": "+32 470123456",
+            "phone_number_verified": True,
+            "address": {
+                "formatted": "Veldstraat 12 9000 GENT",
+                "street_address": "Veldstraat 12",
+                "postal_code": "9000",
+                "locality": "GENT",
+            },
+            _c("birthdate_as_string"): "14.03.1985",
+            _c("official_gender"): "F",
+            _c("place_of_birth"): {"formatted": "Gent", "city": "Gent", "country": "BEL"},
+            _c("claim_citizenship"): "belge",
+            _c("claim_citizenship_as_iso"): "BEL",
+            _c("BENationalNumber"): "85031424673",
+            _c("BEeidSn"): "591234567829",
+            _c("IDDocumentSN"): "591234567829",
+            _c("IDDocumentType"): "I",
+            _c("physical_person_photo"): _PHOTO,
+            _c("claim_device"): {
+                "os": "ANDROID",
+                "appName": "be.bmid.itsme.e2e",
+                "appRelease": "4.12.0",
+                "deviceLabel": "Alice's Pixel",
+                "debugEnabled": False,
+                "deviceID": "8f1c2a7b9d3e4f60a1b2c3d4e5f60718",
+                "osRelease": "14",
+                "manufacturer": "Google",
+                "deviceLockLevel": "biometric",
+                "rooted": False,
+                "deviceModel": "Pixel 8",
+            },
+        }
+    ),
+    document_claims=_BE_DOCUMENT_CLAIMS,
+    issuing_country="BEL",
+    verified_at="2024-02-19T09:41:07Z",
+    document_metadata=MappingProxyType(
+        {
+            _c("issuance_locality"): {_c("BEeidSn"): "GENT", _c("IDDocumentSN"): "GENT"},
+            _c("validityFrom"): {
+                _c("BEeidSn"): "2021-05-31T00:00:00Z",
+                _c("IDDocumentSN"): "2021-05-31T00:00:00Z",
+            },
+            _c("validityTo"): {
+                _c("BEeidSn"): "2031-05-30T00:00:00Z",
+                _c("IDDocumentSN"): "2031-05-30T00:00:00Z",
+            },
+        }
+    ),
+)
+
+_BRUNO = Identity(
+    key="bruno",
+    label="Bruno Lambert, Namur, Belgian eID card, no e-mail address",
+    claims=MappingProxyType(
+        {
+            "name": "Bruno Lambert",
+            "given_name": "Bruno",
+            "family_name": "Lambert",
+            "gender": "male",
+            "locale": "FR",
+            "birthdate": "2001-07-22",
+            "phone_number": "+32 491765432",
+            "phone_number_verified": True,
+            "address": {
+                "formatted": "Rue de Fer 24 5000 NAMUR",
+                "street_address": "Rue de Fer 24",
+                "postal_code": "5000",
+                "locality": "NAMUR",
+            },
+            _c("birthdate_as_string"): "22.07.2001",
+            _c("official_gender"): "M",
+            _c("place_of_birth"): {"formatted": "Namur", "city": "Namur"},
+            _c("claim_citizenship"): "BE",
+            _c("claim_citizenship_as_iso"): "BEL",
+            _c("BENationalNumber"): "01072213778",
+            _c("BEeidSn"): "592-7654321-35",
+            _c("IDDocumentSN"): "592765432135",
+            _c("IDDocumentType"): "I",
+            _c("physical_person_photo"): _PHOTO,
+            _c("claim_device"): {
+                "os": "IOS",
+                "appName": "be.bmid.itsme.e2e",
+                "appRelease": "4.9.3",
+                "deviceLabel": "iPhone de Bruno",
+                "debugEnabled": False,
+                "deviceId": "c0ffee00d15ea5e0b1e55ed0ba5eba11",
+                "osRelease": "17.4.1",
+                "manufacturer": "Apple",
+                "deviceLockLevel": "passcode",
+                "rooted": False,
+                "deviceModel": "iPhone14,5",
+                "msisdn": "0032491765432",
+            },
+        }
+    ),
+    document_claims=_BE_DOCUMENT_CLAIMS,
+    issuing_country="BEL",
+    verified_at="2023-11-03T16:12:45.000Z",
+    document_metadata=MappingProxyType(
+        {
+            _c("issuance_locality"): {_c("BEeidSn"): "NAMUR"},
+            _c("validityFrom"): {_c("BEeidSn"): "2019-09-12T00:00:00.000Z"},
+            _c("validityTo"): {
+                _c("BEeidSn"): "2029-09-12T00:00:00.000Z",
+                _c("IDDocumentSN"): "2029-09-12T00:00:00.000Z",
+            },
+        }
+    ),
+)
+
+_CLAIRE = Identity(
+    key="claire",
+    label="Claire de Vries, Dutch passport, no address and no Belgian eID data",
+    claims=MappingProxyType(
+        {
+            "name": "Claire de Vries",
+            "given_name": "Claire",
+            "family_name": "de Vries",
+            "gender": "female",
+            "locale": "EN",
+            "birthdate": "1990-11-02",
+            "email": "claire.devries@example.nl",
+            "email_verified": False,
+            "phone_number": "+31 612345678",
+            "phone_number_verified": True,
+            _c("birthdate_as_string"): "02 NOV/NOV 1990",
+            _c("official_gender"): "V/F",
+            _c("place_of_birth"): {"formatted": "Utrecht", "city": "Utrecht", "country": "NLD"},
+            _c("claim_citizenship"): "NLD",
+            _c("claim_citizenship_as_iso"): "NLD",
+            _c("IDDocumentSN"): "NXR4K81J2",
+            _c("IDDocumentType"): "P",
+            _c("physical_person_photo"): _PHOTO,
+            _c("claim_device"): {
+                "os": "ANDROID",
+                "appName": "be.bmid.itsme.e2e",
+                "appRelease": "4.11.2",
+                "deviceLabel": "Galaxy van Claire",
+                "debugEnabled": False,
+                "deviceID": "5a5a17e2c4b84f0d9e3c6b1a2d7f8e90",
+                "osRelease": "13",
+                "manufacturer": "samsung",
+                "deviceLockLevel": "pattern",
+                "rooted": False,
+                "deviceModel": "SM-S911B",
+            },
+        }
+    ),
+    document_claims=frozenset(
+        {
+            "family_name",
+            "given_name",
+            "name",
+            "gender",
+            "birthdate",
+            _c("birthdate_as_string"),
+            _c("official_gender"),
+            _c("place_of_birth"),
+            _c("claim_citizenship"),
+            _c("claim_citizenship_as_iso"),
+            _c("IDDocumentSN"),
+            _c("physical_person_photo"),
+        }
+    ),
+    issuing_country="NLD",
+    verified_at="2025-01-27T08:05:33Z",
+    document_metadata=MappingProxyType(
+        {_c("validityTo"): {_c("IDDocumentSN"): "2032-01-15T00:00:00Z"}}
+    ),
+)
+
+#: The test identities, by key.
+IDENTITIES: Mapping[str, Identity] = MappingProxyType(
+    {identity.key: identity for identity in (_ALICE, _BRUNO, _CLAIRE)}
+)

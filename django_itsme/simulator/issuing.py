@@ -1,0 +1,180 @@
+"""Build the ID token and the userinfo answer: nested JWTs, sign then encrypt (D-JOSE).
+
+This is where the ID-token and userinfo fault switches take effect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from .faults import Faults
+from .grants import Grant
+from .identities import release_claims
+from .jose import encrypt, sign, sign_hs256, unsigned
+from .keys import ProviderKeys
+from .protocol import JWT_LIFETIME
+from .registry import ClientKeyStore
+
+#: How far the ``id_token_expired`` / ``id_token_issued_in_future`` faults move the clock.
+FAULT_SHIFT = 600
+
+
+class TokenIssuer:
+    """Create the signed-then-encrypted documents the client receives."""
+
+    def __init__(
+        self,
+        *,
+        keys: ProviderKeys,
+        key_store: ClientKeyStore,
+        faults: Callable[[], Faults],
+        issuer: Callable[[], str],
+        clock: Callable[[], float],
+    ) -> None:
+        """Create the issuer.
+
+        :param keys: the provider's keys (signing).
+        :param key_store: the client JWKS cache (the client's ``enc`` key).
+        :param faults: returns the current fault switches.
+        :param issuer: returns the issuer URL.
+        :param clock: returns the current time.
+        """
+        self._keys = keys
+        self._key_store = key_store
+        self._faults = faults
+        self._issuer = issuer
+        self._clock = clock
+
+    def _today(self) -> dt.date:
+        """Return the simulator's current date (UTC).
+
+        :returns: the date.
+        """
+        return dt.datetime.fromtimestamp(self._clock(), tz=dt.UTC).date()
+
+    def id_token_claims(self, grant: Grant) -> dict[str, Any]:
+        """Assemble the ID token claims (D-IG2020; D-AUTH example; protocol notes §8.2).
+
+        :param grant: the redeemed grant.
+        :returns: the claims, faults applied.
+        """
+        faults = self._faults()
+        request = grant.request
+        client_id = request.client.client_id
+        now = int(self._clock())
+        iat = now
+        if faults.id_token_expired:
+            iat = now - FAULT_SHIFT
+        elif faults.id_token_issued_in_future:
+            iat = now + FAULT_SHIFT
+        claims: dict[str, Any] = {
+            "iss": self._issuer(),
+            "sub": grant.identity.sub_for(client_id),
+            "aud": client_id,
+            "exp": iat + JWT_LIFETIME,
+            "iat": iat,
+            "auth_time": iat if faults.id_token_issued_in_future else grant.auth_time,
+            "acr": grant.acr,
+        }
+        if request.nonce is not None:
+            claims["nonce"] = request.nonce
+        claims.update(
+            release_claims(
+                grant.identity,
+                request.member_claim_names("id_token"),
+                requested=request.requested_claim_names(),
+                today=self._today(),
+            )
+        )
+        overrides = (
+            ("iss", faults.id_token_issuer),
+            ("aud", faults.id_token_audience),
+            ("nonce", faults.id_token_nonce),
+            ("acr", faults.id_token_acr),
+        )
+        for name, value in overrides:
+            if value is not None:
+                claims[name] = value
+        if faults.id_token_drop_acr:
+            claims.pop("acr", None)
+        claims.update(faults.id_token_extra_claims)
+        return claims
+
+    def id_token(self, grant: Grant) -> str:
+        """Create the ID token: RS256 JWS with ``kid`` and ``typ`` JWT, then JWE to the
+        client's ``enc`` key (D-JOSE §3).
+
+        :param grant: the redeemed grant.
+        :returns: the compact JWE (or JWS / unsecured JWT under faults).
+        :raises KeyFetchError: when the client's encryption key is unavailable.
+        """
+        faults = self._faults()
+        claims = self.id_token_claims(grant)
+        signing_key = self._keys.signing_key
+        if faults.id_token_unsigned:
+            inner = unsigned(claims)
+        elif faults.id_token_hs256:
+            public = signing_key.export_to_pem(private_key=False, password=None)
+            inner = sign_hs256(claims, bytes(public), str(signing_key.get("kid")))
+        else:
+            inner = sign(claims, self._signing_key(faults))
+        if faults.id_token_unencrypted:
+            return inner
+        return encrypt(inner, self._key_store.encryption_key(grant.request.client))
+
+    def userinfo_claims(self, grant: Grant) -> dict[str, Any]:
+        """Assemble the userinfo claims: token members, scope claims and ``claims.userinfo``
+        (D-AREQ; D-AUTH userinfo example).
+
+        :param grant: the grant behind the access token.
+        :returns: the claims, faults applied.
+        """
+        faults = self._faults()
+        request = grant.request
+        client_id = request.client.client_id
+        now = int(self._clock())
+        names = [*request.scope_claim_names(), *request.member_claim_names("userinfo")]
+        claims: dict[str, Any] = {
+            "iss": self._issuer(),
+            "aud": client_id,
+            "sub": grant.identity.sub_for(client_id),
+            "iat": now,
+            "nbf": now,
+            "exp": now + JWT_LIFETIME,
+        }
+        claims.update(
+            release_claims(
+                grant.identity,
+                list(dict.fromkeys(names)),
+                requested=request.requested_claim_names(),
+                today=self._today(),
+            )
+        )
+        if faults.userinfo_sub is not None:
+            claims["sub"] = faults.userinfo_sub
+        return claims
+
+    def userinfo(self, grant: Grant) -> str:
+        """Create the userinfo answer, nested like the ID token (D-AUTH "UserInfo Request").
+
+        :param grant: the grant behind the access token.
+        :returns: the compact JWE (or JWS under ``userinfo_unencrypted``).
+        :raises KeyFetchError: when the client's encryption key is unavailable.
+        """
+        faults = self._faults()
+        inner = sign(self.userinfo_claims(grant), self._signing_key(faults))
+        if faults.userinfo_unencrypted:
+            return inner
+        return encrypt(inner, self._key_store.encryption_key(grant.request.client))
+
+    def _signing_key(self, faults: Faults) -> Any:
+        """Pick the signing key, honouring ``sign_with_foreign_key``.
+
+        :param faults: the current switches.
+        :returns: a private RSA key.
+        """
+        if faults.sign_with_foreign_key:
+            return self._keys.foreign_signing_key()
+        return self._keys.signing_key

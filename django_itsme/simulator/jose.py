@@ -1,0 +1,226 @@
+"""Small JOSE helpers on top of jwcrypto: nested JWTs as itsme® builds and expects them.
+
+Rules (D-JOSE): signatures are RS256 with a ``kid``; encryption uses RSA-OAEP or
+RSA-OAEP-256 with one of the discovery ``enc`` values, ``cty`` ``JWT``; a nested JWT is
+signed first, then encrypted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from jwcrypto import jwe, jwk, jws
+from jwcrypto.common import JWException
+
+from .protocol import CONTENT_ENCS, DEFAULT_CONTENT_ENC, DEFAULT_KEY_ALG, KEY_ALGS, SIGNING_ALG
+from .registry import KeyFetchError
+
+
+class JoseError(Exception):
+    """A JWS or JWE could not be parsed, decrypted or verified."""
+
+
+def b64url_encode(data: bytes) -> str:
+    """Encode bytes as unpadded base64url.
+
+    :param data: the bytes.
+    :returns: the text.
+    """
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode unpadded base64url.
+
+    :param text: the text.
+    :returns: the bytes.
+    :raises JoseError: when the text is not base64url.
+    """
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        msg = "invalid base64url"
+        raise JoseError(msg) from None
+
+
+def to_json_bytes(claims: Mapping[str, Any]) -> bytes:
+    """Serialise claims compactly as UTF-8 JSON.
+
+    :param claims: the claims.
+    :returns: the JSON bytes.
+    """
+    return json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def compact_header(token: str) -> dict[str, Any]:
+    """Read the protected header of a compact JWS or JWE without checking anything else.
+
+    :param token: the compact serialisation.
+    :returns: the header object.
+    :raises JoseError: when the header is not a base64url JSON object.
+    """
+    first = token.split(".", 1)[0]
+    try:
+        header = json.loads(b64url_decode(first))
+    except (ValueError, UnicodeDecodeError):
+        msg = "the JOSE header is not JSON"
+        raise JoseError(msg) from None
+    if not isinstance(header, dict):
+        msg = "the JOSE header is not a JSON object"
+        raise JoseError(msg)
+    return header
+
+
+def decrypt(token: str, keys: Sequence[jwk.JWK]) -> tuple[str, dict[str, Any]]:
+    """Decrypt a compact JWE that must carry a nested JWT (D-JOSE, D-AREQ).
+
+    The header must name ``alg`` RSA-OAEP or RSA-OAEP-256, an ``enc`` from the discovery
+    list and ``cty`` ``JWT``. A ``kid``, when present, must name one of ``keys``; a missing
+    ``kid`` is tolerated because BMID's own request objects omit it (S-RO).
+
+    :param token: the compact JWE (five dot-separated parts).
+    :param keys: the provider's private decryption keys.
+    :returns: the plaintext (a compact JWS) and the JWE header.
+    :raises JoseError: on any violation or decryption failure.
+    """
+    if token.count(".") != 4:
+        msg = "not a compact JWE (it must be signed, then encrypted)"
+        raise JoseError(msg)
+    header = compact_header(token)
+    if header.get("alg") not in KEY_ALGS:
+        msg = f"JWE alg must be one of {', '.join(KEY_ALGS)}, not {header.get('alg')!r}"
+        raise JoseError(msg)
+    if header.get("enc") not in CONTENT_ENCS:
+        msg = f"JWE enc must be one of {', '.join(CONTENT_ENCS)}, not {header.get('enc')!r}"
+        raise JoseError(msg)
+    cty = header.get("cty")
+    if not isinstance(cty, str) or cty.upper() != "JWT":
+        msg = "JWE cty must be 'JWT' (a nested JWT)"
+        raise JoseError(msg)
+    candidates = list(keys)
+    if "kid" in header:
+        candidates = [key for key in keys if key.get("kid") == header["kid"]]
+        if not candidates:
+            msg = f"JWE kid {header['kid']!r} is not a current encryption key of the provider"
+            raise JoseError(msg)
+    for key in candidates:
+        envelope = jwe.JWE()
+        envelope.allowed_algs = [*KEY_ALGS, *CONTENT_ENCS]
+        try:
+            envelope.deserialize(token, key=key)
+        except (JWException, ValueError, TypeError):
+            continue
+        try:
+            return envelope.payload.decode("utf-8"), header
+        except UnicodeDecodeError:
+            break
+    msg = "the JWE cannot be decrypted with the provider's encryption key"
+    raise JoseError(msg)
+
+
+def verify(
+    token: str, key_for_kid: Callable[[str], jwk.JWK]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify a compact RS256 JWS whose payload is a JSON object (D-JOSE).
+
+    :param token: the compact JWS.
+    :param key_for_kid: returns the public key for the header ``kid``; may raise
+        :class:`~django_itsme.simulator.registry.KeyFetchError`.
+    :returns: the claims and the JWS header.
+    :raises JoseError: when the header, key, signature or payload is wrong.
+    """
+    token = token.strip()
+    if token.count(".") != 2:
+        msg = "not a compact JWS"
+        raise JoseError(msg)
+    header = compact_header(token)
+    if header.get("alg") != SIGNING_ALG:
+        msg = f"JWS alg must be {SIGNING_ALG}, not {header.get('alg')!r}"
+        raise JoseError(msg)
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        msg = "JWS header lacks the required kid"
+        raise JoseError(msg)
+    try:
+        key = key_for_kid(kid)
+    except KeyFetchError as exc:
+        raise JoseError(str(exc)) from None
+    signed = jws.JWS()
+    signed.allowed_algs = [SIGNING_ALG]
+    try:
+        signed.deserialize(token)
+        signed.verify(key, alg=SIGNING_ALG)
+    except (JWException, ValueError, TypeError):
+        msg = f"JWS signature does not verify with key {kid!r}"
+        raise JoseError(msg) from None
+    try:
+        claims = json.loads(signed.payload)
+    except (ValueError, UnicodeDecodeError):
+        msg = "JWS payload is not JSON"
+        raise JoseError(msg) from None
+    if not isinstance(claims, dict):
+        msg = "JWS payload is not a JSON object"
+        raise JoseError(msg)
+    return claims, header
+
+
+def sign(claims: Mapping[str, Any], key: jwk.JWK) -> str:
+    """Sign claims as a compact RS256 JWT with header ``alg``, ``kid`` and ``typ`` (D-JOSE).
+
+    :param claims: the claims.
+    :param key: a private RSA key with a ``kid``.
+    :returns: the compact JWS.
+    """
+    header = {"alg": SIGNING_ALG, "kid": key.get("kid"), "typ": "JWT"}
+    token = jws.JWS(to_json_bytes(claims))
+    token.add_signature(key, alg=SIGNING_ALG, protected=json.dumps(header))
+    return str(token.serialize(compact=True))
+
+
+def sign_hs256(claims: Mapping[str, Any], secret: bytes, kid: str) -> str:
+    """Sign claims with HMAC-SHA256 (only for the ``id_token_hs256`` fault).
+
+    :param claims: the claims.
+    :param secret: the HMAC secret.
+    :param kid: the ``kid`` to put in the header.
+    :returns: the compact JWS.
+    """
+    key = jwk.JWK(kty="oct", k=b64url_encode(secret))
+    header = {"alg": "HS256", "kid": kid, "typ": "JWT"}
+    token = jws.JWS(to_json_bytes(claims))
+    token.allowed_algs = ["HS256"]
+    token.add_signature(key, alg="HS256", protected=json.dumps(header))
+    return str(token.serialize(compact=True))
+
+
+def unsigned(claims: Mapping[str, Any]) -> str:
+    """Build an unsecured JWT (``alg`` ``none``, only for the ``id_token_unsigned`` fault).
+
+    :param claims: the claims.
+    :returns: ``header.payload.`` with an empty signature.
+    """
+    header = b64url_encode(to_json_bytes({"alg": "none", "typ": "JWT"}))
+    return f"{header}.{b64url_encode(to_json_bytes(claims))}."
+
+
+def encrypt(inner: str, key: jwk.JWK) -> str:
+    """Encrypt a compact JWT to a client's RSA key, as itsme encrypts ID tokens (D-JOSE).
+
+    The JWE ``alg`` is the key's ``alg`` when that is RSA-OAEP or RSA-OAEP-256, otherwise
+    RSA-OAEP-256; ``enc`` is A128CBC-HS256; ``cty`` is ``JWT``; ``kid`` names the key.
+
+    :param inner: the compact JWS to wrap.
+    :param key: the client's public encryption key.
+    :returns: the compact JWE.
+    """
+    alg = key.get("alg") if key.get("alg") in KEY_ALGS else DEFAULT_KEY_ALG
+    header: dict[str, Any] = {"alg": alg, "enc": DEFAULT_CONTENT_ENC, "cty": "JWT"}
+    if key.get("kid"):
+        header["kid"] = key.get("kid")
+    envelope = jwe.JWE(inner.encode("utf-8"), protected=json.dumps(header))
+    envelope.add_recipient(key)
+    return str(envelope.serialize(compact=True))

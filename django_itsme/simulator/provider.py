@@ -1,0 +1,404 @@
+"""The OpenID Provider's endpoints as plain functions of a request, returning a
+:class:`~django_itsme.simulator.responses.Response`. No sockets here; see ``server``."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from .authorization import AuthorizationError, AuthorizationRequest, AuthorizationValidator
+from .discovery import discovery_document
+from .faults import Faults
+from .grants import AccessTokenStore, CodeStore, Grant
+from .identities import IDENTITIES, Identity
+from .issuing import TokenIssuer
+from .keys import ProviderKeys
+from .pages import ApprovalView, approval_page, error_page
+from .protocol import TOKEN_LIFETIME
+from .registry import ClientKeyStore, ClientRegistry, KeyFetchError
+from .responses import (
+    Response,
+    error_json,
+    html_response,
+    json_response,
+    redirect,
+    text_response,
+)
+from .tokens import ClientAuthenticator, TokenError, check_grant_type, redeem_code
+
+Decision = Literal["approve", "refuse"]
+
+#: How long an approval page stays usable, in seconds.
+TRANSACTION_LIFETIME = 600.0
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class AuthorizationRecord:
+    """An accepted authorization request and what became of it.
+
+    :param request_object: the decrypted and verified request object claims.
+    :param jws_header: the request object's JWS header.
+    :param jwe_header: the request object's JWE header.
+    :param query: the query parameters (first value of each).
+    :param request: the full validated request.
+    :param identity: key of the identity that decided, once known.
+    :param decision: ``"approve"``, ``"refuse"``, or ``None`` while pending.
+    :param code: the issued authorization code, after approval.
+    """
+
+    request_object: dict[str, Any]
+    jws_header: dict[str, Any]
+    jwe_header: dict[str, Any]
+    query: dict[str, str]
+    request: AuthorizationRequest
+    identity: str | None = None
+    decision: Decision | None = None
+    code: str | None = None
+
+    @property
+    def client_id(self) -> str:
+        """Return the client's id.
+
+        :returns: the partner code.
+        """
+        return self.request.client.client_id
+
+
+@dataclass
+class _Transaction:
+    """An approval page waiting for the user's decision.
+
+    :param record: the record to complete.
+    :param expires: clock time after which the decision is refused.
+    """
+
+    record: AuthorizationRecord
+    expires: float
+
+
+def single_values(parsed: Mapping[str, list[str]]) -> tuple[dict[str, str], list[str]]:
+    """Flatten ``parse_qs`` output and report duplicated names.
+
+    :param parsed: name -> values.
+    :returns: name -> first value, and the names given more than once.
+    """
+    flat = {name: values[0] for name, values in parsed.items() if values}
+    duplicated = [name for name, values in parsed.items() if len(values) > 1]
+    return flat, duplicated
+
+
+@dataclass
+class ProviderState:
+    """Mutable settings shared by the endpoints.
+
+    :param faults: the fault switches.
+    :param auto_approve: identity key that approves at once, or ``None`` for the page.
+    :param auto_decision: what the automatic user answers.
+    """
+
+    faults: Faults = field(default_factory=Faults)
+    auto_approve: str | None = None
+    auto_decision: Decision = "approve"
+
+
+class Provider:
+    """All endpoints of the simulated itsme® OpenID Provider."""
+
+    def __init__(
+        self,
+        *,
+        registry: ClientRegistry,
+        keys: ProviderKeys,
+        issuer: Callable[[], str],
+        clock: Callable[[], float],
+        state: ProviderState,
+    ) -> None:
+        """Wire the endpoint logic together.
+
+        :param registry: registered clients.
+        :param keys: the provider keys.
+        :param issuer: returns the issuer URL.
+        :param clock: returns the current time.
+        :param state: faults and automatic-approval settings.
+        """
+        self.registry = registry
+        self.keys = keys
+        self.state = state
+        self.key_store = ClientKeyStore(clock)
+        self._issuer = issuer
+        self._clock = clock
+        self._validator = AuthorizationValidator(
+            registry=registry, keys=keys, key_store=self.key_store, issuer=issuer, clock=clock
+        )
+        self._authenticator = ClientAuthenticator(
+            registry=registry, keys=keys, key_store=self.key_store, issuer=issuer, clock=clock
+        )
+        self._issuing = TokenIssuer(
+            keys=keys,
+            key_store=self.key_store,
+            faults=lambda: self.state.faults,
+            issuer=issuer,
+            clock=clock,
+        )
+        self.codes = CodeStore(clock)
+        self.tokens = AccessTokenStore(clock)
+        self._lock = threading.Lock()
+        self._records: list[AuthorizationRecord] = []
+        self._transactions: dict[str, _Transaction] = {}
+
+    # ------------------------------------------------------------------ records
+
+    def records(self) -> list[AuthorizationRecord]:
+        """Return the accepted authorization requests so far.
+
+        :returns: the records, oldest first.
+        """
+        with self._lock:
+            return list(self._records)
+
+    # ------------------------------------------------------------------ metadata
+
+    def discovery(self) -> Response:
+        """Serve the discovery document (D-AUTH "itsme® Discovery Document").
+
+        :returns: the response.
+        """
+        status = self.state.faults.discovery_status
+        if status is not None:
+            return error_json("temporary_unavailable", "injected fault", status=status)
+        return json_response(discovery_document(self._issuer()))
+
+    def jwks(self) -> Response:
+        """Serve the provider's public keys.
+
+        :returns: the response.
+        """
+        status = self.state.faults.jwks_status
+        if status is not None:
+            return error_json("temporary_unavailable", "injected fault", status=status)
+        return json_response(self.keys.public_jwks())
+
+    # ------------------------------------------------------------------ authorization
+
+    def authorization(self, query: Mapping[str, list[str]]) -> Response:
+        """Handle ``GET /v2/authorization`` (D-AREQ).
+
+        :param query: the parsed query string.
+        :returns: a redirect (code or error), the approval page or an error page.
+        """
+        try:
+            request = self._validator.validate(query)
+        except AuthorizationError as exc:
+            return self._authorization_error(exc)
+        flat, _ = single_values(query)
+        record = AuthorizationRecord(
+            request_object=request.request_object,
+            jws_header=request.jws_header,
+            jwe_header=request.jwe_header,
+            query=flat,
+            request=request,
+        )
+        with self._lock:
+            self._records.append(record)
+        auto = self.state.auto_approve
+        if auto is not None:
+            identity = request.fixed_identity or IDENTITIES.get(auto)
+            if identity is None:
+                page = error_page("server_error", f"auto_approve names no identity: {auto!r}")
+                return html_response(page, status=500)
+            return self._finish(record, identity, self.state.auto_decision)
+        return self._approval(record)
+
+    @staticmethod
+    def _authorization_error(exc: AuthorizationError) -> Response:
+        """Turn a refused request into a redirect or an error page (D-AUTH errors).
+
+        :param exc: the error.
+        :returns: the response.
+        """
+        if exc.redirect_uri is None:
+            return html_response(error_page(exc.error, exc.description), status=400)
+        return redirect(
+            exc.redirect_uri,
+            {"error": exc.error, "error_description": exc.description, "state": exc.state},
+        )
+
+    def _approval(self, record: AuthorizationRecord) -> Response:
+        """Show the approval page and remember the transaction.
+
+        :param record: the accepted request.
+        :returns: the HTML page.
+        """
+        transaction = secrets.token_urlsafe(24)
+        with self._lock:
+            self._transactions[transaction] = _Transaction(
+                record, self._clock() + TRANSACTION_LIFETIME
+            )
+        request = record.request
+        view = ApprovalView(
+            transaction=transaction,
+            action=urlsplit(self._issuer()).path + "/authorization/decision",
+            client_id=request.client.client_id,
+            service_code=request.service_code,
+            service_type=request.service_type,
+            acr=request.acr,
+            requested=request.requested_claim_names(),
+            template=request.template,
+            identities=list(IDENTITIES.values()),
+            fixed_identity=request.fixed_identity,
+        )
+        return html_response(approval_page(view))
+
+    def decision(self, form: Mapping[str, list[str]]) -> Response:
+        """Handle the approval form (``POST /v2/authorization/decision``).
+
+        :param form: the parsed form body: ``transaction``, ``decision``, ``identity``.
+        :returns: the redirect to the client, or an error page.
+        """
+        flat, _ = single_values(form)
+        with self._lock:
+            transaction = self._transactions.pop(flat.get("transaction", ""), None)
+        if transaction is None or transaction.expires <= self._clock():
+            page = error_page("invalid_request", "unknown, used or expired transaction")
+            return html_response(page, status=400)
+        decision: Decision
+        if flat.get("decision") == "approve":
+            decision = "approve"
+        elif flat.get("decision") == "refuse":
+            decision = "refuse"
+        else:
+            page = error_page("invalid_request", "decision must be approve or refuse")
+            return html_response(page, status=400)
+        record = transaction.record
+        identity = record.request.fixed_identity or IDENTITIES.get(flat.get("identity", ""))
+        if identity is None and decision == "approve":
+            page = error_page("invalid_request", "choose one of the test identities")
+            return html_response(page, status=400)
+        return self._finish(record, identity, decision)
+
+    def _finish(
+        self, record: AuthorizationRecord, identity: Identity | None, decision: Decision
+    ) -> Response:
+        """Complete an authorization: issue a code or refuse (D-AREQ "Response"; D-AUTH).
+
+        :param record: the accepted request.
+        :param identity: who decided (may be ``None`` for a refusal).
+        :param decision: approve or refuse.
+        :returns: the redirect to the client.
+        """
+        request = record.request
+        record.identity = identity.key if identity is not None else None
+        record.decision = decision
+        if decision == "refuse" or identity is None:
+            return redirect(
+                request.redirect_uri,
+                {
+                    "error": "access_denied",
+                    "error_description": "the user refused the request",
+                    "state": request.state,
+                },
+            )
+        grant = Grant(
+            request=request, identity=identity, acr=request.acr, auth_time=int(self._clock())
+        )
+        record.code = self.codes.issue(grant)
+        return redirect(request.redirect_uri, {"code": record.code, "state": request.state})
+
+    # ------------------------------------------------------------------ token
+
+    def token(self, content_type: str, body: bytes) -> Response:
+        """Handle ``POST /v2/token`` (D-AUTH "Token Request").
+
+        :param content_type: the request's ``Content-Type``.
+        :param body: the raw body.
+        :returns: the token response or a JSON error.
+        """
+        faults = self.state.faults
+        if faults.token_status is not None:
+            error = "temporary_unavailable" if faults.token_status >= 500 else "invalid_request"
+            return error_json(error, "injected fault", status=faults.token_status)
+        try:
+            payload = self._token(content_type, body)
+        except TokenError as exc:
+            return error_json(exc.error, exc.detail, status=exc.status)
+        if faults.token_malformed_json:
+            return text_response('{"access_token": "', "application/json")
+        return json_response(
+            payload, headers=[("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+        )
+
+    def _token(self, content_type: str, body: bytes) -> dict[str, Any]:
+        """Validate a token request and issue the tokens.
+
+        :param content_type: the request's ``Content-Type``.
+        :param body: the raw body.
+        :returns: the JSON token response.
+        :raises TokenError: on any violation.
+        """
+        if content_type.split(";", maxsplit=1)[0].strip().lower() != _FORM_TYPE:
+            raise TokenError("invalid_request", f"the body must be {_FORM_TYPE}")
+        try:
+            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise TokenError("invalid_request", "the body is not UTF-8") from None
+        form, duplicated = single_values(parsed)
+        if duplicated:
+            raise TokenError("invalid_request", f"parameter {duplicated[0]} is duplicated")
+        check_grant_type(form)
+        client = self._authenticator.authenticate(form)
+        grant = redeem_code(self.codes, client, form)
+        try:
+            id_token = self._issuing.id_token(grant)
+        except KeyFetchError as exc:
+            raise TokenError("invalid_client", str(exc)) from None
+        return {
+            "access_token": self.tokens.issue(grant),
+            "token_type": "Bearer",
+            "id_token": id_token,
+            "expires_in": TOKEN_LIFETIME,
+        }
+
+    # ------------------------------------------------------------------ userinfo
+
+    def userinfo(self, authorization: str | None) -> Response:
+        """Handle ``GET /v2/userinfo`` (D-AUTH "UserInfo Request").
+
+        :param authorization: the ``Authorization`` header, if any.
+        :returns: the nested JWT, or an error (protocol notes §9.3).
+        """
+        faults = self.state.faults
+        if faults.userinfo_status is not None:
+            return error_json("invalid_request", "injected fault", status=faults.userinfo_status)
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return error_json(
+                "invalid_request",
+                "send the access token as Authorization: Bearer <token>",
+                status=401,
+                headers=[("WWW-Authenticate", 'Bearer realm="itsme-simulator"')],
+            )
+        grant = self.tokens.lookup(token.strip())
+        if grant is None:
+            challenge = (
+                'Bearer realm="itsme-simulator", error="invalid_token", '
+                'error_description="unknown or expired access token"'
+            )
+            return error_json(
+                "invalid_token",
+                "unknown or expired access token",
+                status=401,
+                headers=[("WWW-Authenticate", challenge)],
+            )
+        content_type = faults.userinfo_content_type or "application/jwt"
+        if faults.userinfo_malformed:
+            return text_response("this is not a JWT", content_type)
+        try:
+            document = self._issuing.userinfo(grant)
+        except KeyFetchError as exc:
+            return error_json("invalid_request", str(exc))
+        return text_response(document, content_type)

@@ -1,0 +1,276 @@
+"""Registered clients (partners) and a short-lived cache of their public JWK Sets."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast, get_args
+
+import requests
+from jwcrypto import jwk
+
+#: Service types: Authentication, Identification/Data Sharing, Confirmation (D-AUTH).
+ServiceType = Literal["login", "share", "confirm"]
+
+#: Longest time a fetched client JWKS is reused, in seconds.
+JWKS_MAX_AGE = 60.0
+#: Timeout for fetching a client's JWKS or a request object, in seconds.
+FETCH_TIMEOUT = 5.0
+
+_MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)", re.IGNORECASE)
+
+
+@dataclass
+class RegisteredClient:
+    """A partner as BMID onboarding would have registered it (D-AUTH "Onboarding").
+
+    :param client_id: the partner code.
+    :param jwks_uri: where the partner publishes its public keys (one ``sig``, one ``enc``).
+    :param redirect_uris: registered redirect URIs, compared by exact string (D-AREQ).
+    :param services: service code -> ``"login"``, ``"share"`` or ``"confirm"``.
+    :param require_pkce: whether PKCE (S256) is enforced for this client (D-AUTH).
+    """
+
+    client_id: str
+    jwks_uri: str
+    redirect_uris: list[str] = field(default_factory=list)
+    services: dict[str, ServiceType] = field(default_factory=dict)
+    require_pkce: bool = True
+
+    def __post_init__(self) -> None:
+        """Check the service types.
+
+        :raises ValueError: on an unknown service type.
+        """
+        allowed = get_args(ServiceType)
+        for code, kind in self.services.items():
+            if kind not in allowed:
+                msg = f"service {code!r}: type must be one of {allowed}, not {kind!r}"
+                raise ValueError(msg)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RegisteredClient:
+        """Build a client from a JSON-style mapping (the ``--config`` file format).
+
+        :param data: mapping with ``client_id``, ``jwks_uri``, ``redirect_uris``, ``services``
+            and optionally ``require_pkce``.
+        :returns: the client.
+        :raises ValueError: when a member is missing or has the wrong type.
+        """
+        try:
+            client_id = data["client_id"]
+            jwks_uri = data["jwks_uri"]
+        except KeyError as exc:
+            msg = f"client entry lacks {exc.args[0]!r}"
+            raise ValueError(msg) from None
+        redirect_uris = data.get("redirect_uris", [])
+        services = data.get("services", {})
+        require_pkce = data.get("require_pkce", True)
+        if not isinstance(client_id, str) or not isinstance(jwks_uri, str):
+            msg = "client_id and jwks_uri must be strings"
+            raise ValueError(msg)
+        if not isinstance(redirect_uris, list) or not all(
+            isinstance(uri, str) for uri in redirect_uris
+        ):
+            msg = "redirect_uris must be a list of strings"
+            raise ValueError(msg)
+        if not isinstance(services, dict):
+            msg = "services must be an object mapping service codes to types"
+            raise ValueError(msg)
+        if not isinstance(require_pkce, bool):
+            msg = "require_pkce must be true or false"
+            raise ValueError(msg)
+        return cls(
+            client_id=client_id,
+            jwks_uri=jwks_uri,
+            redirect_uris=list(redirect_uris),
+            services=cast("dict[str, ServiceType]", dict(services)),
+            require_pkce=require_pkce,
+        )
+
+
+class ClientRegistry:
+    """Thread-safe set of registered clients, by ``client_id``."""
+
+    def __init__(self, clients: Iterable[RegisteredClient] = ()) -> None:
+        """Create the registry.
+
+        :param clients: initial clients.
+        """
+        self._lock = threading.Lock()
+        self._clients: dict[str, RegisteredClient] = {}
+        for client in clients:
+            self.register(client)
+
+    def register(self, client: RegisteredClient) -> None:
+        """Add a client, replacing one with the same ``client_id``.
+
+        :param client: the client.
+        """
+        with self._lock:
+            self._clients[client.client_id] = client
+
+    def get(self, client_id: str) -> RegisteredClient | None:
+        """Look a client up.
+
+        :param client_id: the partner code.
+        :returns: the client or ``None``.
+        """
+        with self._lock:
+            return self._clients.get(client_id)
+
+    def all(self) -> list[RegisteredClient]:
+        """List the clients.
+
+        :returns: the registered clients.
+        """
+        with self._lock:
+            return list(self._clients.values())
+
+
+class KeyFetchError(Exception):
+    """A client's JWKS could not be fetched, or holds no usable key."""
+
+
+@dataclass
+class _Cached:
+    """One fetched JWKS.
+
+    :param keys: the public keys.
+    :param expires: clock time after which the set is fetched again.
+    """
+
+    keys: list[jwk.JWK]
+    expires: float
+
+
+class ClientKeyStore:
+    """Fetch clients' public JWK Sets over HTTP and cache them briefly.
+
+    itsme caches partner keys (30 min to 24 h, honouring ``Cache-Control: max-age``) and an
+    unknown ``kid`` once made it refresh (D-AUTH "Key rotation procedure"; S-HIST). The
+    simulator caches for at most :data:`JWKS_MAX_AGE` seconds, honours a shorter ``max-age``,
+    ``no-cache`` and ``no-store``, and refetches once when a ``kid`` is unknown.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        *,
+        max_age: float = JWKS_MAX_AGE,
+        timeout: float = FETCH_TIMEOUT,
+    ) -> None:
+        """Create an empty store.
+
+        :param clock: returns the current time in seconds since the epoch.
+        :param max_age: upper bound for caching, in seconds.
+        :param timeout: HTTP timeout, in seconds.
+        """
+        self._clock = clock
+        self._max_age = max_age
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._cache: dict[str, _Cached] = {}
+
+    def clear(self) -> None:
+        """Forget every cached JWKS."""
+        with self._lock:
+            self._cache.clear()
+
+    def keys(self, uri: str, *, refresh: bool = False) -> list[jwk.JWK]:
+        """Return the public keys published at ``uri``.
+
+        :param uri: the client's ``jwks_uri``.
+        :param refresh: ignore the cache.
+        :returns: parsed RSA public keys (keys that do not parse are skipped).
+        :raises KeyFetchError: when the set cannot be fetched or parsed.
+        """
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(uri)
+        if cached is not None and not refresh and cached.expires > now:
+            return cached.keys
+        keys, max_age = self._fetch(uri)
+        with self._lock:
+            self._cache[uri] = _Cached(keys, now + max_age)
+        return keys
+
+    def _fetch(self, uri: str) -> tuple[list[jwk.JWK], float]:
+        """Download and parse one JWKS.
+
+        :param uri: the URL.
+        :returns: the public keys and how long they may be cached.
+        :raises KeyFetchError: on any transport or format problem.
+        """
+        try:
+            response = requests.get(uri, timeout=self._timeout)
+        except requests.RequestException as exc:
+            msg = f"cannot fetch the client JWKS at {uri}: {exc}"
+            raise KeyFetchError(msg) from None
+        if response.status_code != 200:
+            msg = f"client JWKS at {uri} answered HTTP {response.status_code}"
+            raise KeyFetchError(msg)
+        try:
+            document = response.json()
+        except ValueError:
+            msg = f"client JWKS at {uri} is not JSON"
+            raise KeyFetchError(msg) from None
+        entries = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(entries, list):
+            msg = f"client JWKS at {uri} has no 'keys' list"
+            raise KeyFetchError(msg)
+        keys: list[jwk.JWK] = []
+        for entry in entries:
+            if not isinstance(entry, dict) or entry.get("kty") != "RSA":
+                continue
+            try:
+                parsed = jwk.JWK(**entry)
+                keys.append(jwk.JWK(**parsed.export_public(as_dict=True)))
+            except Exception:  # noqa: S112 - skip keys jwcrypto cannot read
+                continue
+        return keys, self._cache_time(response.headers.get("Cache-Control", ""))
+
+    def _cache_time(self, cache_control: str) -> float:
+        """Translate a ``Cache-Control`` header into a cache lifetime.
+
+        :param cache_control: the header value (may be empty).
+        :returns: seconds, at most the configured maximum.
+        """
+        lowered = cache_control.lower()
+        if "no-store" in lowered or "no-cache" in lowered:
+            return 0.0
+        match = _MAX_AGE.search(lowered)
+        if match:
+            return min(float(match.group(1)), self._max_age)
+        return self._max_age
+
+    def signing_key(self, client: RegisteredClient, kid: str) -> jwk.JWK:
+        """Find the client's signature key with this ``kid``, refetching once if unknown.
+
+        :param client: the client.
+        :param kid: the ``kid`` from a JWS header (required, D-JOSE).
+        :returns: the RSA public key.
+        :raises KeyFetchError: when no such key is published.
+        """
+        for refresh in (False, True):
+            for key in self.keys(client.jwks_uri, refresh=refresh):
+                if key.get("kid") == kid and key.get("use") in (None, "sig"):
+                    return key
+        msg = f"no signature key with kid {kid!r} in the JWKS of {client.client_id}"
+        raise KeyFetchError(msg)
+
+    def encryption_key(self, client: RegisteredClient) -> jwk.JWK:
+        """Return the first ``use: enc`` RSA key of the client (D-JOSE §3).
+
+        :param client: the client.
+        :returns: the RSA public key.
+        :raises KeyFetchError: when the client publishes no encryption key.
+        """
+        for refresh in (False, True):
+            for key in self.keys(client.jwks_uri, refresh=refresh):
+                if key.get("use") == "enc":
+                    return key
+        msg = f"the JWKS of {client.client_id} has no 'use': 'enc' key"
+        raise KeyFetchError(msg)

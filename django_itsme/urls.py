@@ -1,0 +1,14 @@
+"""URLs of django-itsme, namespace ``itsme``. Reads no settings at import."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "itsme"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("callback/", views.callback, name="callback"),
+    path("jwks.json", views.jwks, name="jwks"),
+    path("request/<str:token>/", views.request_object, name="request_object"),
+]

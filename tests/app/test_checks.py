@@ -1,0 +1,427 @@
+"""The django-itsme system checks: one broken setting per test, asserting the exact ids produced.
+
+The baseline is tests/settings.py: valid, but with the loopback simulator issuer and a LocMemCache,
+so with DEBUG False it yields W001 and W002 and with DEBUG True nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.core import checks as django_checks
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.checks import CheckMessage
+from django.core.checks.registry import registry
+from django.test import override_settings
+
+from django_itsme import checks
+from django_itsme.backends import ItsmeBackend
+from django_itsme.core.config import PROBLEMS
+from tests import keyfiles
+
+#: Marker: leave this key out of ITSME.
+DROP: Any = object()
+
+BACKENDS = list(settings.AUTHENTICATION_BACKENDS)
+MIDDLEWARE = list(settings.MIDDLEWARE)
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+DUMMY = "django.core.cache.backends.dummy.DummyCache"
+FILE_BASED = "django.core.cache.backends.filebased.FileBasedCache"
+THIS_MODULE = "tests.app.test_checks"
+
+
+class CustomItsmeBackend(ItsmeBackend):
+    """A site's own itsme backend: accepted in place of ItsmeBackend."""
+
+
+class CustomSessionMiddleware(SessionMiddleware):
+    """A site's own session middleware: accepted in place of Django's."""
+
+
+class CustomAuthenticationMiddleware(AuthenticationMiddleware):
+    """A site's own authentication middleware: accepted in place of Django's."""
+
+
+class CustomLocMemCache(LocMemCache):
+    """A LocMemCache by another name: still per process."""
+
+
+def itsme(**changes: Any) -> dict[str, Any]:
+    """The test ITSME setting with ``changes`` applied (:data:`DROP` removes a key)."""
+    result: dict[str, Any] = copy.deepcopy(settings.ITSME)
+    for key, value in changes.items():
+        if value is DROP:
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+def with_service(name: str, **changes: Any) -> dict[str, Any]:
+    """The test SERVICES with service ``name`` changed."""
+    services: dict[str, Any] = copy.deepcopy(settings.ITSME["SERVICES"])
+    services[name] = {**services[name], **changes}
+    return services
+
+
+def run(**overrides: Any) -> list[CheckMessage]:
+    """Run the itsme checks under ``overrides`` (DEBUG True unless given)."""
+    overrides.setdefault("DEBUG", True)
+    with override_settings(**overrides):
+        return checks.run_checks()
+
+
+def ids(**overrides: Any) -> list[str]:
+    """The ids :func:`run` produces, in order."""
+    return [message.id or "" for message in run(**overrides)]
+
+
+def only(**overrides: Any) -> CheckMessage:
+    """The single message :func:`run` produces."""
+    messages = run(**overrides)
+    assert len(messages) == 1, [m.id for m in messages]
+    return messages[0]
+
+
+@pytest.fixture
+def shared_cache(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """CACHES whose default alias is shared between processes (file based)."""
+    yield {"default": {"BACKEND": FILE_BASED, "LOCATION": str(tmp_path / "cache")}}
+
+
+# ------------------------------------------------------------------ baseline
+
+
+def test_baseline_with_debug_is_clean() -> None:
+    assert ids(DEBUG=True) == []
+
+
+def test_baseline_without_debug_warns_about_simulator_and_cache() -> None:
+    assert ids(DEBUG=False) == ["django_itsme.W001", "django_itsme.W002"]
+
+
+def test_production_like_settings_are_clean(shared_cache: dict[str, Any]) -> None:
+    assert ids(DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES=shared_cache) == []
+
+
+# ------------------------------------------------------------------ core problems E001-E018
+
+
+def test_e001_missing_itsme_gives_only_e001(settings: Any) -> None:
+    del settings.ITSME
+    settings.DEBUG = False
+    messages = checks.run_checks()
+    assert [m.id for m in messages] == ["django_itsme.E001"]
+    assert messages[0].obj == "ITSME"
+    assert messages[0].level == django_checks.ERROR
+
+
+def test_e001_itsme_not_a_dict() -> None:
+    assert ids(ITSME=["CLIENT_ID", "OIDC_TEST"]) == ["django_itsme.E001"]
+
+
+def test_e002_unknown_key_suggests_the_known_one() -> None:
+    message = only(ITSME=itsme(TIMEOUT=5))
+    assert message.id == "django_itsme.E002"
+    assert message.obj == "ITSME['TIMEOUT']"
+    assert "Did you mean 'HTTP_TIMEOUT'?" in message.msg
+
+
+def test_e003_client_id() -> None:
+    assert ids(ITSME=itsme(CLIENT_ID="")) == ["django_itsme.E003"]
+    assert ids(ITSME=itsme(CLIENT_ID=DROP)) == ["django_itsme.E003"]
+
+
+def test_e004_environment_unknown() -> None:
+    message = only(ITSME=itsme(ENVIRONMENT="e2"))
+    assert message.id == "django_itsme.E004"
+    assert message.obj == "ITSME['ENVIRONMENT']"
+
+
+def test_e005_http_outside_loopback() -> None:
+    assert ids(ITSME=itsme(ENVIRONMENT="http://idp.example.com/v2")) == ["django_itsme.E005"]
+
+
+def test_e006_private_jwks_missing() -> None:
+    assert ids(ITSME=itsme(PRIVATE_JWKS=DROP)) == ["django_itsme.E006"]
+
+
+def test_e007_private_jwks_unreadable(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.json"
+    assert ids(ITSME=itsme(PRIVATE_JWKS=missing)) == ["django_itsme.E007"]
+
+
+def test_e007_never_quotes_the_private_jwks_text() -> None:
+    secret_d = keyfiles.load(keyfiles.RP_PRIVATE)["keys"][0]["d"]
+    broken = json.dumps(keyfiles.load(keyfiles.RP_PRIVATE))[:-3]  # truncated JSON text
+    message = only(ITSME=itsme(PRIVATE_JWKS=broken))
+    assert message.id == "django_itsme.E007"
+    assert secret_d[:16] not in f"{message.msg} {message.hint} {message.obj}"
+
+
+def test_e008_weak_keys() -> None:
+    # Both 1024-bit keys are refused (E008), which leaves no sig and no enc key (E009).
+    assert ids(ITSME=itsme(PRIVATE_JWKS=keyfiles.WEAK_PRIVATE)) == [
+        "django_itsme.E008",
+        "django_itsme.E008",
+        "django_itsme.E009",
+        "django_itsme.E009",
+    ]
+
+
+def test_e009_no_enc_key() -> None:
+    signing_only = {
+        "keys": [k for k in keyfiles.load(keyfiles.RP_PRIVATE)["keys"] if k["use"] == "sig"]
+    }
+    messages = run(ITSME=itsme(PRIVATE_JWKS=signing_only))
+    assert [m.id for m in messages] == ["django_itsme.E009"]
+    assert all(signing_only["keys"][0]["d"][:16] not in m.msg for m in messages)
+
+
+def test_e010_no_services() -> None:
+    assert ids(ITSME=itsme(SERVICES={})) == ["django_itsme.E010"]
+
+
+def test_e011_bad_service_code() -> None:
+    message = only(ITSME=itsme(SERVICES=with_service("login", CODE="TWO WORDS")))
+    assert message.id == "django_itsme.E011"
+    assert message.obj == "ITSME['SERVICES']['login']['CODE']"
+
+
+def test_e011_bad_service_name_gets_a_hint() -> None:
+    message = only(ITSME=itsme(SERVICES={"log.in": {"CODE": "TEST_LOGIN"}}))
+    assert message.id == "django_itsme.E011"
+    assert message.obj == "ITSME['SERVICES']['log.in']"
+    assert message.hint
+
+
+def test_e012_unknown_scope() -> None:
+    message = only(ITSME=itsme(SERVICES=with_service("share", SCOPES=["profile", "emial"])))
+    assert message.id == "django_itsme.E012"
+    assert message.obj == "ITSME['SERVICES']['share']['SCOPES']"
+
+
+def test_e013_unknown_claim() -> None:
+    message = only(ITSME=itsme(SERVICES=with_service("share", CLAIMS=["eid", "shoe size"])))
+    assert message.id == "django_itsme.E013"
+    assert message.obj == "ITSME['SERVICES']['share']['CLAIMS']"
+
+
+def test_e014_bad_acr() -> None:
+    message = only(ITSME=itsme(SERVICES=with_service("share", ACR="high")))
+    assert message.id == "django_itsme.E014"
+    assert message.obj == "ITSME['SERVICES']['share']['ACR']"
+
+
+def test_e015_redirect_uri() -> None:
+    assert ids(ITSME=itsme(REDIRECT_URI="/itsme/callback/")) == ["django_itsme.E015"]
+
+
+def test_e016_request_by() -> None:
+    assert ids(ITSME=itsme(REQUEST_BY="post")) == ["django_itsme.E016"]
+
+
+def test_e017_http_timeout() -> None:
+    assert ids(ITSME=itsme(HTTP_TIMEOUT=0)) == ["django_itsme.E017"]
+
+
+def test_e018_leeway() -> None:
+    assert ids(ITSME=itsme(LEEWAY=301)) == ["django_itsme.E018"]
+
+
+# ------------------------------------------------------------------ Django keys E019-E024
+
+
+def test_e019_create_users_not_bool() -> None:
+    message = only(ITSME=itsme(CREATE_USERS="yes"))
+    assert message.id == "django_itsme.E019"
+    assert message.obj == "ITSME['CREATE_USERS']"
+
+
+def test_create_users_false_is_fine() -> None:
+    assert ids(ITSME=itsme(CREATE_USERS=False)) == []
+
+
+def test_e020_unknown_cache_alias_suggests_one() -> None:
+    message = only(ITSME=itsme(CACHE="defualt"))
+    assert message.id == "django_itsme.E020"
+    assert message.obj == "ITSME['CACHE']"
+    assert "Did you mean 'default'?" in message.msg
+
+
+def test_e020_cache_not_a_string() -> None:
+    assert ids(ITSME=itsme(CACHE=None)) == ["django_itsme.E020"]
+
+
+def test_cache_alias_other_than_default(shared_cache: dict[str, Any]) -> None:
+    caches = {"default": {"BACKEND": LOCMEM}, "itsme": shared_cache["default"]}
+    assert ids(DEBUG=False, ITSME=itsme(ENVIRONMENT="prd", CACHE="itsme"), CACHES=caches) == []
+
+
+def test_e021_backend_missing() -> None:
+    message = only(AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend"])
+    assert message.id == "django_itsme.E021"
+    assert message.obj == "AUTHENTICATION_BACKENDS"
+
+
+def test_e021_accepts_a_subclass_of_the_backend() -> None:
+    assert ids(AUTHENTICATION_BACKENDS=[f"{THIS_MODULE}.CustomItsmeBackend"]) == []
+
+
+def test_e021_ignores_unimportable_backends() -> None:
+    assert ids(AUTHENTICATION_BACKENDS=["no.such.Backend"]) == ["django_itsme.E021"]
+
+
+def test_e022_session_middleware_missing() -> None:
+    middleware = [m for m in MIDDLEWARE if not m.endswith(".SessionMiddleware")]
+    message = only(MIDDLEWARE=middleware)
+    assert message.id == "django_itsme.E022"
+    assert message.obj == "MIDDLEWARE"
+
+
+def test_e022_accepts_a_subclass() -> None:
+    middleware = [
+        f"{THIS_MODULE}.CustomSessionMiddleware" if m.endswith(".SessionMiddleware") else m
+        for m in MIDDLEWARE
+    ]
+    assert ids(MIDDLEWARE=middleware) == []
+
+
+def test_e023_authentication_middleware_missing() -> None:
+    middleware = [m for m in MIDDLEWARE if not m.endswith(".AuthenticationMiddleware")]
+    assert ids(MIDDLEWARE=middleware) == ["django_itsme.E023"]
+
+
+def test_e023_accepts_a_subclass() -> None:
+    middleware = [
+        f"{THIS_MODULE}.CustomAuthenticationMiddleware"
+        if m.endswith(".AuthenticationMiddleware")
+        else m
+        for m in MIDDLEWARE
+    ]
+    assert ids(MIDDLEWARE=middleware) == []
+
+
+def test_e022_and_e023_without_any_middleware() -> None:
+    assert ids(MIDDLEWARE=[]) == ["django_itsme.E022", "django_itsme.E023"]
+
+
+def test_e024_request_by_reference_with_dummy_cache() -> None:
+    message = only(ITSME=itsme(REQUEST_BY="reference"), CACHES={"default": {"BACKEND": DUMMY}})
+    assert message.id == "django_itsme.E024"
+    assert message.obj == "ITSME['CACHE']"
+
+
+def test_request_by_reference_with_a_real_cache_is_fine() -> None:
+    assert ids(ITSME=itsme(REQUEST_BY="reference")) == []
+
+
+# ------------------------------------------------------------------ warnings W001-W002
+
+
+def test_w001_simulator_without_debug(shared_cache: dict[str, Any]) -> None:
+    message = only(DEBUG=False, CACHES=shared_cache)
+    assert message.id == "django_itsme.W001"
+    assert message.level == django_checks.WARNING
+    assert message.obj == "ITSME['ENVIRONMENT']"
+
+
+def test_w002_locmem_cache_without_debug() -> None:
+    message = only(DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"))
+    assert message.id == "django_itsme.W002"
+    assert message.level == django_checks.WARNING
+    assert "LocMemCache" in message.msg
+
+
+def test_w002_dummy_cache_without_debug() -> None:
+    message = only(
+        DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES={"default": {"BACKEND": DUMMY}}
+    )
+    assert message.id == "django_itsme.W002"
+    assert "DummyCache" in message.msg
+
+
+def test_w002_subclass_of_locmem() -> None:
+    caches = {"default": {"BACKEND": f"{THIS_MODULE}.CustomLocMemCache"}}
+    assert ids(DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES=caches) == [
+        "django_itsme.W002"
+    ]
+
+
+def test_e024_and_w002_together_without_debug() -> None:
+    assert ids(
+        DEBUG=False,
+        ITSME=itsme(ENVIRONMENT="e2e", REQUEST_BY="reference"),
+        CACHES={"default": {"BACKEND": DUMMY}},
+    ) == ["django_itsme.E024", "django_itsme.W002"]
+
+
+# ------------------------------------------------------------------ the registry
+
+
+def test_every_id_is_registered_once() -> None:
+    assert list(checks.CHECKS)[: len(PROBLEMS)] == list(PROBLEMS)
+    django_ids = [f"E{n:03d}" for n in range(19, 25)] + ["W001", "W002"]
+    assert list(checks.CHECKS)[len(PROBLEMS) :] == django_ids
+
+
+def test_many_problems_at_once_keep_their_order() -> None:
+    broken = itsme(
+        CLIENT_ID=7, ENVIRONMENT="nowhere", LEEWAY=-1, CREATE_USERS=1, CACHE="missing"
+    )
+    assert ids(ITSME=broken, MIDDLEWARE=[], AUTHENTICATION_BACKENDS=[]) == [
+        "django_itsme.E003",
+        "django_itsme.E004",
+        "django_itsme.E018",
+        "django_itsme.E019",
+        "django_itsme.E020",
+        "django_itsme.E021",
+        "django_itsme.E022",
+        "django_itsme.E023",
+    ]
+
+
+def test_every_message_is_a_sentence_with_a_hint_and_an_obj() -> None:
+    broken = itsme(
+        CLIENT_ID="",
+        SERVICES={"bad name": {"CODE": "X"}, "s": {"CODE": "Y", "SCOPES": "profile"}},
+        CREATE_USERS="no",
+        REQUEST_BY="reference",
+    )
+    messages = run(
+        ITSME=broken, MIDDLEWARE=[], AUTHENTICATION_BACKENDS=[], CACHES={"default": {}}
+    )
+    assert len(messages) >= 6
+    for message in messages:
+        assert message.msg.endswith((".", "?")), message.msg
+        assert message.hint, message.id
+        assert message.hint.endswith("."), message.hint
+        assert isinstance(message.obj, str)
+        assert message.obj
+        assert (message.id or "").removeprefix("django_itsme.") in checks.CHECKS
+
+
+def test_register_checks_is_idempotent_and_tagged() -> None:
+    checks.register_checks()
+    checks.register_checks()
+    registered = registry.get_checks()
+    assert registered.count(checks.check_settings) == 1
+    assert registered.count(checks.check_installation) == 1
+    assert registry.tag_exists(checks.ITSME_TAG)
+    with override_settings(DEBUG=False):
+        found = django_checks.run_checks(tags=[checks.ITSME_TAG])
+    assert [m.id for m in found] == ["django_itsme.W001", "django_itsme.W002"]
+
+
+def test_ids_can_be_silenced() -> None:
+    with override_settings(DEBUG=False, SILENCED_SYSTEM_CHECKS=["django_itsme.W002"]):
+        found = checks.run_checks()
+        assert [m.id for m in found if not m.is_silenced()] == ["django_itsme.W001"]

@@ -1,0 +1,278 @@
+"""``manage.py itsme_keys`` and ``manage.py itsme_check``, run with ``call_command``.
+
+The online check talks to the real simulator over loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import socket
+import stat
+from collections.abc import Iterator
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command, load_command_class
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from django_itsme.core.keys import inspect_private_jwks
+from tests import keyfiles
+
+try:
+    from django_itsme.simulator import Simulator
+except ImportError:  # pragma: no cover - only while the simulator is being written
+    Simulator = None  # type: ignore[assignment,misc]
+
+needs_simulator = pytest.mark.skipif(
+    Simulator is None, reason="django_itsme.simulator is not importable yet"
+)
+
+PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
+FILE_BASED = "django.core.cache.backends.filebased.FileBasedCache"
+
+
+def itsme(**changes: Any) -> dict[str, Any]:
+    """The test ITSME setting with ``changes`` applied."""
+    result: dict[str, Any] = copy.deepcopy(settings.ITSME)
+    result.update(changes)
+    return result
+
+
+def run(*args: str, **options: Any) -> tuple[str, str]:
+    """Call a command; return what it wrote to stdout and stderr."""
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def simulator() -> Iterator[Any]:
+    """A running simulator with the committed provider keys (no client is needed)."""
+    if Simulator is None:  # pragma: no cover
+        pytest.skip("django_itsme.simulator is not importable yet")
+    with Simulator(keys=keyfiles.load(keyfiles.PROVIDER_PRIVATE)) as sim:
+        yield sim
+
+
+# ------------------------------------------------------------------ itsme_keys
+
+
+def test_keys_to_stdout_is_a_usable_private_set() -> None:
+    out, err = run("itsme_keys", "--bits", "2048")
+    data = json.loads(out)
+    assert [key["use"] for key in data["keys"]] == ["sig", "enc"]
+    assert all(PRIVATE_MEMBERS <= set(key) for key in data["keys"])
+    keys, problems = inspect_private_jwks(data)
+    assert problems == []
+    assert keys is not None
+    assert err == ""
+
+
+def test_keys_to_file_with_mode_0600(tmp_path: Path) -> None:
+    target = tmp_path / "jwks_private.json"
+    out, err = run("itsme_keys", "--bits", "2048", "--out", str(target))
+    assert out == ""
+    assert str(target) in err
+    assert "keep it secret" in err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert inspect_private_jwks(target)[1] == []
+
+
+def test_keys_refuse_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "jwks_private.json"
+    target.write_text("precious", encoding="utf-8")
+    with pytest.raises(CommandError, match="already exists"):
+        run("itsme_keys", "--bits", "2048", "--out", str(target))
+    assert target.read_text(encoding="utf-8") == "precious"
+
+
+def test_keys_force_replaces_and_keeps_0600(tmp_path: Path) -> None:
+    target = tmp_path / "jwks_private.json"
+    run("itsme_keys", "--bits", "2048", "--out", str(target))
+    first = json.loads(target.read_text(encoding="utf-8"))
+    target.chmod(0o644)
+    run("itsme_keys", "--bits", "2048", "--out", str(target), "--force")
+    second = json.loads(target.read_text(encoding="utf-8"))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert {k["kid"] for k in first["keys"]}.isdisjoint(k["kid"] for k in second["keys"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jwks_private.json"]
+
+
+def test_keys_into_a_missing_directory_fail_clearly(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="Cannot write"):
+        run("itsme_keys", "--bits", "2048", "--out", str(tmp_path / "no" / "keys.json"))
+
+
+@pytest.mark.parametrize("bits", ["1024", "2047", "8193"])
+def test_keys_refuse_bad_sizes(bits: str) -> None:
+    with pytest.raises(CommandError, match="--bits must be between 2048 and 8192"):
+        run("itsme_keys", "--bits", bits)
+
+
+def test_keys_force_needs_out() -> None:
+    with pytest.raises(CommandError, match="--force"):
+        run("itsme_keys", "--force")
+
+
+def test_keys_public_prints_the_configured_public_set() -> None:
+    out, _err = run("itsme_keys", "--public")
+    published = json.loads(out)
+    expected = keyfiles.public(keyfiles.RP_PRIVATE)
+    assert [k["kid"] for k in published["keys"]] == [k["kid"] for k in expected["keys"]]
+    for key, full in zip(published["keys"], expected["keys"], strict=True):
+        assert not PRIVATE_MEMBERS & set(key)
+        assert key["n"] == full["n"]
+
+
+@pytest.mark.parametrize("extra", [["--out", "x.json"], ["--force"], ["--bits", "2048"]])
+def test_keys_public_takes_no_generation_options(extra: list[str]) -> None:
+    with pytest.raises(CommandError, match="--public prints to standard output"):
+        run("itsme_keys", "--public", *extra)
+
+
+def test_keys_public_with_broken_settings_points_at_itsme_check() -> None:
+    with (
+        override_settings(ITSME=itsme(PRIVATE_JWKS=keyfiles.WEAK_PRIVATE)),
+        pytest.raises(CommandError, match="itsme_check"),
+    ):
+        run("itsme_keys", "--public")
+
+
+def test_keys_work_while_itsme_is_broken(capsys: pytest.CaptureFixture[str]) -> None:
+    # Making the first keys must not be blocked by the system checks that complain about them:
+    # run as from the command line, where Django runs the checks the command requires.
+    command = load_command_class("django_itsme", "itsme_keys")
+    with override_settings(ITSME=itsme(PRIVATE_JWKS=None)):
+        command.run_from_argv(["manage.py", "itsme_keys", "--bits", "2048"])
+    assert json.loads(capsys.readouterr().out)["keys"]
+
+
+# ------------------------------------------------------------------ itsme_check
+
+
+def test_check_clean_configuration() -> None:
+    with override_settings(DEBUG=True):
+        out, _err = run("itsme_check")
+    assert out.strip() == "itsme configuration: no problems."
+
+
+def test_check_reports_warnings_with_ids_and_hints() -> None:
+    with override_settings(DEBUG=False):
+        out, _err = run("itsme_check")
+    lines = out.splitlines()
+    assert lines[0].startswith("django_itsme.W001 ITSME['ENVIRONMENT']: ENVIRONMENT is a plain")
+    assert lines[1].startswith("    hint: Use 'e2e' or 'prd'")
+    assert lines[2].startswith("django_itsme.W002 ITSME['CACHE']: ")
+    assert lines[3].startswith("    hint: ")
+    assert lines[4] == "itsme configuration: 2 warnings."
+
+
+def test_check_respects_silenced_ids() -> None:
+    silenced = ["django_itsme.W001", "django_itsme.W002"]
+    with override_settings(DEBUG=False, SILENCED_SYSTEM_CHECKS=silenced):
+        out, _err = run("itsme_check")
+    assert out.strip() == "itsme configuration: no problems."
+
+
+def test_check_errors_exit_1() -> None:
+    broken = itsme(CLIENT_ID="", PRIVATE_JWKS=keyfiles.WEAK_PRIVATE)
+    out = StringIO()
+    with (
+        override_settings(DEBUG=True, ITSME=broken),
+        pytest.raises(CommandError, match=r"5 errors, 0 warnings") as raised,
+    ):
+        call_command("itsme_check", stdout=out)
+    assert raised.value.returncode == 1
+    text = out.getvalue()
+    assert "django_itsme.E003 ITSME['CLIENT_ID']: CLIENT_ID must be" in text
+    assert text.count("django_itsme.E008 ITSME['PRIVATE_JWKS']") == 2
+    assert "hint: Find it in the itsme B2B portal" in text
+    for key in keyfiles.load(keyfiles.WEAK_PRIVATE)["keys"]:
+        assert key["d"][:16] not in text
+
+
+def test_check_errors_stop_before_going_online() -> None:
+    out = StringIO()
+    with (
+        override_settings(DEBUG=True, MIDDLEWARE=[]),
+        pytest.raises(CommandError, match="2 errors") as raised,
+    ):
+        call_command("itsme_check", "--online", stdout=out)
+    assert raised.value.returncode == 1
+    assert "Discovery" not in out.getvalue()
+
+
+def test_check_from_the_command_line_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    # Django's own pre-command checks must not pre-empt the report.
+    command = load_command_class("django_itsme", "itsme_check")
+    with override_settings(ITSME=itsme(LEEWAY=-1)), pytest.raises(SystemExit) as raised:
+        command.run_from_argv(["manage.py", "itsme_check"])
+    assert raised.value.code == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("django_itsme.E018 ITSME['LEEWAY']: ")
+    assert "CommandError: itsme configuration: 1 error, " in captured.err
+
+
+@needs_simulator
+def test_check_online_against_the_simulator(simulator: Any) -> None:
+    with override_settings(DEBUG=True, ITSME=itsme(ENVIRONMENT=simulator.issuer)):
+        out, _err = run("itsme_check", "--online")
+    issuer = simulator.issuer
+    assert f"Discovery: {issuer}/.well-known/openid-configuration" in out
+    assert f"  issuer: {issuer}\n" in out
+    for name in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
+        assert f"  {name}: {issuer}" in out
+    provider = keyfiles.load(keyfiles.PROVIDER_PRIVATE)["keys"]
+    for key in provider:
+        assert f"kid={key['kid']} kty=RSA use={key['use']}" in out
+        assert key["d"][:16] not in out
+    enc_kid = next(key["kid"] for key in provider if key["use"] == "enc")
+    assert f"Request objects are encrypted to kid {enc_kid}." in out
+    assert out.splitlines()[-1] == "itsme online check: OK."
+
+
+@needs_simulator
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [("discovery_status", "discovery_error"), ("jwks_status", "provider_keys_error")],
+)
+def test_check_online_provider_failures_exit_2(simulator: Any, fault: str, code: str) -> None:
+    setattr(simulator.faults, fault, 503)
+    with (
+        override_settings(DEBUG=True, ITSME=itsme(ENVIRONMENT=simulator.issuer)),
+        pytest.raises(CommandError, match=rf"itsme online check failed \[{code}\]") as raised,
+    ):
+        run("itsme_check", "--online")
+    assert raised.value.returncode == 2
+
+
+def test_check_online_unreachable_provider_exits_2() -> None:
+    issuer = f"http://127.0.0.1:{free_port()}/v2"
+    with (
+        override_settings(DEBUG=True, ITSME=itsme(ENVIRONMENT=issuer, HTTP_TIMEOUT=5)),
+        pytest.raises(CommandError, match=r"itsme online check failed \[transport_error\]") as e,
+    ):
+        run("itsme_check", "--online")
+    assert e.value.returncode == 2
+
+
+def test_check_online_warnings_do_not_block(tmp_path: Path, simulator: Any) -> None:
+    caches = {"default": {"BACKEND": FILE_BASED, "LOCATION": str(tmp_path)}}
+    with override_settings(DEBUG=False, CACHES=caches, ITSME=itsme(ENVIRONMENT=simulator.issuer)):
+        out, _err = run("itsme_check", "--online")
+    assert out.startswith("django_itsme.W001 ")
+    assert "itsme configuration: 1 warning." in out
+    assert out.splitlines()[-1] == "itsme online check: OK."
