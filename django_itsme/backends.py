@@ -53,7 +53,7 @@ class ItsmeBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         self.request: HttpRequest | None = None
 
     # ------------------------------------------------------------------ entry point
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         itsme_callback: Mapping[str, str] | None = None,
@@ -145,7 +145,7 @@ class ItsmeBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         is not verified, so copying it could let a password reset reach the wrong person.
         """
         manager = self.UserModel._default_manager
-        user: AbstractBaseUser = manager.create_user(  # type: ignore[attr-defined]
+        user: AbstractBaseUser = manager.create_user(  # type: ignore[attr-defined,unused-ignore]
             **{self.UserModel.USERNAME_FIELD: self.get_username(claims)}
         )
         return user

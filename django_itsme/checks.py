@@ -299,6 +299,16 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     raw = getattr(settings, "ITSME", None)
     _parsed, problems = inspect_settings()
     messages = [_problem_message(problem, raw) for problem in problems]
+    if isinstance(raw, Mapping) and not isinstance(raw, dict):
+        # The core accepts any mapping; the Django layer reads a plain dict (conf.py).
+        messages.append(
+            _message(
+                "E001",
+                f"ITSME must be a plain dict, not a {type(raw).__name__}.",
+                hint="Define ITSME = {...} in your settings.",
+                obj="ITSME",
+            )
+        )
     if not isinstance(raw, dict):
         return messages
     messages += _check_create_users(raw)

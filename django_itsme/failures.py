@@ -86,6 +86,16 @@ UNKNOWN_SERVICE = Failure(
     _("Unknown itsme service"),
     _("This site offers no such itsme service. Please use the links on the site."),
 )
+CONFIRMATION_REFUSED = Failure(
+    403,
+    _("Confirmation refused"),
+    _("You refused the confirmation in the itsme app. Nothing was approved."),
+)
+NOT_LINKED = Failure(
+    403,
+    _("itsme confirmation is not possible"),
+    _("This confirmation belongs to another login session. Log in with itsme and start again."),
+)
 MISCONFIGURED = Failure(
     503,
     _("itsme login is not available"),
@@ -93,22 +103,28 @@ MISCONFIGURED = Failure(
 )
 
 
+#: Failures recognised by their code alone, whatever raised them.
+BY_CODE: dict[str, Failure] = {
+    "unknown_service": UNKNOWN_SERVICE,
+    "no_account": NO_ACCOUNT,
+    "inactive_user": INACTIVE,
+    "confirmation_refused": CONFIRMATION_REFUSED,
+    "not_linked": NOT_LINKED,
+    "unknown_confirmation": EXPIRED,
+    "invalid_state": EXPIRED,
+}
+
+
 def describe_failure(error: ItsmeError | None, code: str) -> Failure:
     """Map an error (or a bare code) to its :class:`Failure`."""
+    if code in BY_CODE:
+        return BY_CODE[code]
     if error is None:
         return EXPIRED
     if isinstance(error, AuthorizationDenied):
         if error.error == "access_denied":
             return CANCELLED
         return UNAVAILABLE if "unavailable" in error.error else REFUSED
-    if error.code == "invalid_state":
-        return EXPIRED
-    if code == "unknown_service":
-        return UNKNOWN_SERVICE
-    if code == "no_account":
-        return NO_ACCOUNT
-    if code == "inactive_user":
-        return INACTIVE
     if isinstance(error, TransportTimeout):
         return TIMEOUT
     if isinstance(error, TransportError | ProviderError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -66,7 +67,7 @@ def link_identity(
         try:
             with transaction.atomic():
                 identity, created = ItsmeIdentity.objects.update_or_create(
-                    user=current_user,
+                    user=cast(Any, current_user),
                     defaults={"sub": sub, "last_login_at": now, "last_acr": level},
                 )
         except IntegrityError:
@@ -80,7 +81,7 @@ def link_identity(
         with transaction.atomic():
             user = make_user()
             identity = ItsmeIdentity.objects.create(
-                user=user, sub=sub, last_login_at=now, last_acr=level
+                user=cast(Any, user), sub=sub, last_login_at=now, last_acr=level
             )
     except IntegrityError:
         return _linked_meanwhile(sub)

@@ -12,11 +12,20 @@ them stores them itself from the ``identity_verified`` signal or ``ItsmeBackend.
 
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["ItsmeIdentity"]
+from .core.confirm import ConfirmTemplate, template_from_dict
+from .core.evidence import Evidence, EvidenceError, verify_evidence
+
+__all__ = ["Confirmation", "ItsmeIdentity"]
 
 
 class ItsmeIdentity(models.Model):
@@ -54,3 +63,96 @@ class ItsmeIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ⇄ {self.sub[:8]}…"
+
+
+class Confirmation(models.Model):
+    """One itsme Confirm transaction: what was shown, to whom, what became of it, and the evidence.
+
+    Evidence (see :mod:`django_itsme.core.evidence`): the ``nonce`` sent to itsme is derived from
+    ``id``, ``salt`` and ``content``; on approval the ID token itsme signed (``id_token``, the
+    inner JWS) and the public key that signed it (``signing_key``) are kept, so :meth:`verify` can
+    prove offline that itsme signed an approval by ``sub`` for exactly ``content``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="itsme_confirmations",
+        verbose_name=_("user"),
+        help_text=_("Kept as null when the user is deleted: the evidence names the itsme sub."),
+    )
+    sub = models.CharField(_("itsme subject"), max_length=255)
+    service = models.CharField(_("service"), max_length=64)
+    service_code = models.CharField(_("service code"), max_length=128)
+    template_name = models.CharField(_("template"), max_length=32)
+    content = models.TextField(_("content"), help_text=_("The exact template, canonical JSON."))
+    description = models.CharField(_("description"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    salt = models.CharField(_("salt"), max_length=64)
+    nonce = models.CharField(_("nonce"), max_length=64, unique=True)
+    issuer = models.CharField(_("issuer"), max_length=255)
+    client_id = models.CharField(_("client id"), max_length=255)
+    acr = models.CharField(_("authentication level"), max_length=16, blank=True)
+    id_token = models.TextField(_("signed ID token"), blank=True)
+    signing_key = models.JSONField(_("itsme signing key"), null=True, blank=True)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("itsme confirmation")
+        verbose_name_plural = _("itsme confirmations")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.get_status_display()})"
+
+    @property
+    def template(self) -> ConfirmTemplate:
+        """The template, read back from ``content``."""
+        return template_from_dict(json.loads(self.content))
+
+    def evidence(self) -> Evidence:
+        """The stored evidence, ready for :func:`~django_itsme.core.evidence.verify_evidence`."""
+        return Evidence(
+            id_token=self.id_token,
+            signing_key=self.signing_key or {},
+            transaction_id=str(self.id),
+            salt=self.salt,
+            content=self.content,
+            sub=self.sub,
+            issuer=self.issuer,
+            client_id=self.client_id,
+        )
+
+    def verify(self) -> dict[str, Any]:
+        """Re-verify, offline, that itsme signed an approval by ``sub`` for exactly ``content``.
+
+        :returns: the claims of the signed ID token.
+        :raises django_itsme.core.evidence.EvidenceError: not approved, or something tampered.
+        """
+        if self.status != self.Status.APPROVED or not self.id_token:
+            raise EvidenceError("This confirmation was not approved: there is no evidence.")
+        return verify_evidence(self.evidence())
+
+    @classmethod
+    def expire_stale(cls, *, older_than: timedelta) -> int:
+        """Mark pending confirmations older than ``older_than`` as expired.
+
+        :returns: how many were expired.
+        """
+        now = timezone.now()
+        return cls.objects.filter(
+            status=cls.Status.PENDING, created_at__lt=now - older_than
+        ).update(status=cls.Status.EXPIRED, completed_at=now, error_code="expired")

@@ -8,6 +8,11 @@
     ``created`` (whether the user was created by this login). This is where a site stores the
     shared data it needs: django-itsme itself keeps none of it (see README.rst, "What is stored").
 
+``confirmation_completed``
+    when a Confirm transaction ends, whatever the outcome: ``request``, ``confirmation`` (the
+    :class:`~django_itsme.models.Confirmation`, whose ``status`` is ``approved``, ``refused`` or
+    ``failed``) and ``details`` (the core's ``UserDetails`` for an approval, else None).
+
 ``login_failed``
     after a failed flow, once, with ``request``, ``code`` (the error code, as in the WARNING log
     line), ``error`` (the :class:`~django_itsme.core.errors.ItsmeError`, or None) and ``service``.
@@ -17,7 +22,8 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-__all__ = ["identity_verified", "login_failed"]
+__all__ = ["confirmation_completed", "identity_verified", "login_failed"]
 
+confirmation_completed = Signal()
 identity_verified = Signal()
 login_failed = Signal()

@@ -29,7 +29,7 @@ start_services() {
         mkdir -p "$data" && chown postgres "$data"
         if [ "$(id -u)" = 0 ]; then run_as="runuser -u postgres --"; else run_as=""; fi
         $run_as "$_pg_bin/initdb" -D "$data" -A trust -U postgres --no-sync >"$_services_dir/initdb.log" 2>&1
-        $run_as "$_pg_bin/pg_ctl" -D "$data" -l "$_services_dir/pg.log" -w \
+        $run_as "$_pg_bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
             -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c fsync=off" \
             start >/dev/null
         export ITSME_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"

@@ -339,15 +339,14 @@ class AuthorizationValidator:
         request_uri = flat.get("request_uri")
         if value is not None and request_uri is not None:
             raise AuthorizationError("invalid_request", "send request or request_uri, not both")
-        if value is None and request_uri is None:
-            raise AuthorizationError(
-                "invalid_request", "a signed and encrypted request object is required"
-            )
-        if request_uri is not None:
+        if value is None:
+            if request_uri is None:
+                raise AuthorizationError(
+                    "invalid_request", "a signed and encrypted request object is required"
+                )
             value = self._fetch_request_uri(request_uri)
-        assert value is not None
         try:
-            inner, jwe_header = decrypt(value.strip(), [self._keys.encryption_key])
+            inner, jwe_header = decrypt(value.strip(), self._keys.decryption_keys())
             claims, jws_header = verify(inner, lambda kid: self._key_store.signing_key(client, kid))
         except JoseError as exc:
             raise AuthorizationError("invalid_request_object", str(exc)) from None

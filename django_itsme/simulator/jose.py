@@ -105,7 +105,7 @@ def decrypt(token: str, keys: Sequence[jwk.JWK]) -> tuple[str, dict[str, Any]]:
     if "kid" in header:
         candidates = [key for key in keys if key.get("kid") == header["kid"]]
         if not candidates:
-            msg = f"JWE kid {header['kid']!r} is not a current encryption key of the provider"
+            msg = f"JWE kid {header['kid']!r} is not an encryption key of the provider"
             raise JoseError(msg)
     for key in candidates:
         envelope = jwe.JWE()

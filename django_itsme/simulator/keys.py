@@ -100,6 +100,7 @@ class ProviderKeys:
         """
         self._lock = threading.Lock()
         self._foreign: jwk.JWK | None = None
+        self._retired_enc: list[jwk.JWK] = []
         if jwks is None:
             self._sig = generate_key("sig")
             self._enc = generate_key("enc")
@@ -148,16 +149,33 @@ class ProviderKeys:
                 self._foreign = cached
         return cached
 
-    def rotate(self) -> None:
+    def decryption_keys(self) -> list[jwk.JWK]:
+        """Return every key that may decrypt incoming JWEs: the current one first, then the
+        retired encryption keys kept by :meth:`rotate`.
+
+        :returns: private RSA keys.
+        """
+        with self._lock:
+            return [self._enc, *self._retired_enc]
+
+    def rotate(self, *, keep_old_encryption_key: bool = True) -> None:
         """Replace both keys with fresh ones under new ``kid`` values.
 
-        The old keys disappear from the JWKS and are no longer used for decryption.
+        The old keys leave the JWKS at once and the old signature key is never used again.
+        Like a partner rotating its encryption key (D-AUTH "Key rotation procedure"), the
+        provider keeps decrypting with the retired encryption key unless told otherwise, so
+        clients holding a cached JWKS keep working.
+
+        :param keep_old_encryption_key: still accept JWEs made for the previous
+            encryption key(s); ``False`` forgets them all.
         """
         sig = generate_key("sig")
         enc = generate_key("enc")
         with self._lock:
+            retired = [self._enc, *self._retired_enc] if keep_old_encryption_key else []
             self._sig = sig
             self._enc = enc
+            self._retired_enc = retired
 
     def public_jwks(self) -> dict[str, Any]:
         """Build the public JWK Set served at ``/v2/jwkSet``.

@@ -93,6 +93,14 @@ class _Handler(BaseHTTPRequestHandler):
         """Handle PATCH (always refused)."""
         self._handle("PATCH")
 
+    def do_HEAD(self) -> None:
+        """Handle HEAD (always refused; answered without a body)."""
+        self._handle("HEAD")
+
+    def do_OPTIONS(self) -> None:
+        """Handle OPTIONS (always refused)."""
+        self._handle("OPTIONS")
+
     def log_message(self, format: str, *args: Any) -> None:
         """Send access-log lines to :data:`logger` instead of stderr.
 
@@ -161,7 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
-            self.wfile.write(response.body)
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (e.g. its timeout fired during a delay fault).
             logger.debug("client went away before the answer to %s", self.path)
@@ -444,10 +453,15 @@ class Simulator:
         """Drop the cached client JWK Sets (they are otherwise kept up to 60 s)."""
         self._provider.key_store.clear()
 
-    def rotate_keys(self) -> None:
+    def rotate_keys(self, *, keep_old_encryption_key: bool = True) -> None:
         """Replace the provider's signature and encryption keys with new ones (new ``kid``
-        values); the old keys leave the JWKS and are no longer accepted."""
-        self._keys.rotate()
+        values). The old keys leave the JWKS at once; ID tokens are signed with the new key.
+
+        :param keep_old_encryption_key: keep decrypting request objects (and encrypted client
+            assertions) made for the retired encryption key, as a provider does during a
+            rotation; ``False`` refuses them (``invalid_request_object``).
+        """
+        self._keys.rotate(keep_old_encryption_key=keep_old_encryption_key)
 
     def public_jwks(self) -> dict[str, Any]:
         """Return the JWK Set served at ``/v2/jwkSet``.

@@ -129,7 +129,7 @@ class ClientAuthenticator:
         token = assertion.strip()
         try:
             if token.count(".") == 4:
-                token, _ = decrypt(token, [self._keys.encryption_key])
+                token, _ = decrypt(token, self._keys.decryption_keys())
             claimed = _peek_claims(token)
         except JoseError as exc:
             raise TokenError("unauthorized_client", str(exc)) from None

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -56,7 +56,7 @@ class CustomLocMemCache(LocMemCache):
 
 def itsme(**changes: Any) -> dict[str, Any]:
     """The test ITSME setting with ``changes`` applied (:data:`DROP` removes a key)."""
-    result: dict[str, Any] = copy.deepcopy(settings.ITSME)
+    result: dict[str, Any] = copy.deepcopy(dict(settings.ITSME))
     for key, value in changes.items():
         if value is DROP:
             result.pop(key, None)
@@ -67,7 +67,7 @@ def itsme(**changes: Any) -> dict[str, Any]:
 
 def with_service(name: str, **changes: Any) -> dict[str, Any]:
     """The test SERVICES with service ``name`` changed."""
-    services: dict[str, Any] = copy.deepcopy(settings.ITSME["SERVICES"])
+    services: dict[str, Any] = copy.deepcopy(itsme()["SERVICES"])
     services[name] = {**services[name], **changes}
     return services
 
@@ -92,9 +92,9 @@ def only(**overrides: Any) -> CheckMessage:
 
 
 @pytest.fixture
-def shared_cache(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def shared_cache(tmp_path: Path) -> dict[str, Any]:
     """CACHES whose default alias is shared between processes (file based)."""
-    yield {"default": {"BACKEND": FILE_BASED, "LOCATION": str(tmp_path / "cache")}}
+    return {"default": {"BACKEND": FILE_BASED, "LOCATION": str(tmp_path / "cache")}}
 
 
 # ------------------------------------------------------------------ baseline
@@ -104,8 +104,11 @@ def test_baseline_with_debug_is_clean() -> None:
     assert ids(DEBUG=True) == []
 
 
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 def test_baseline_without_debug_warns_about_simulator_and_cache() -> None:
-    assert ids(DEBUG=False) == ["django_itsme.W001", "django_itsme.W002"]
+    assert ids(DEBUG=False, CACHES=LOCMEM) == ["django_itsme.W001", "django_itsme.W002"]
 
 
 def test_production_like_settings_are_clean(shared_cache: dict[str, Any]) -> None:
@@ -126,6 +129,12 @@ def test_e001_missing_itsme_gives_only_e001(settings: Any) -> None:
 
 def test_e001_itsme_not_a_dict() -> None:
     assert ids(ITSME=["CLIENT_ID", "OIDC_TEST"]) == ["django_itsme.E001"]
+
+
+def test_e001_itsme_a_mapping_but_not_a_dict() -> None:
+    message = only(ITSME=MappingProxyType(itsme()))
+    assert message.id == "django_itsme.E001"
+    assert "mappingproxy" in message.msg
 
 
 def test_e002_unknown_key_suggests_the_known_one() -> None:
@@ -335,7 +344,7 @@ def test_w001_simulator_without_debug(shared_cache: dict[str, Any]) -> None:
 
 
 def test_w002_locmem_cache_without_debug() -> None:
-    message = only(DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"))
+    message = only(DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES=LOCMEM)
     assert message.id == "django_itsme.W002"
     assert message.level == django_checks.WARNING
     assert "LocMemCache" in message.msg
@@ -351,9 +360,7 @@ def test_w002_dummy_cache_without_debug() -> None:
 
 def test_w002_subclass_of_locmem() -> None:
     caches = {"default": {"BACKEND": f"{THIS_MODULE}.CustomLocMemCache"}}
-    assert ids(DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES=caches) == [
-        "django_itsme.W002"
-    ]
+    assert ids(DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES=caches) == ["django_itsme.W002"]
 
 
 def test_e024_and_w002_together_without_debug() -> None:
@@ -373,10 +380,18 @@ def test_every_id_is_registered_once() -> None:
     assert list(checks.CHECKS)[len(PROBLEMS) :] == django_ids
 
 
+def test_an_unregistered_id_is_a_programming_error() -> None:
+    with pytest.raises(KeyError, match="E999"):
+        checks._message("E999", "Never.", hint="Never.", obj="ITSME")
+
+
+def test_class_lookup_compares_strings_when_the_class_cannot_be_imported() -> None:
+    assert checks._has_class(["no.such.Backend"], "no.such.Backend")
+    assert not checks._has_class(["other.Backend", 42], "no.such.Backend")
+
+
 def test_many_problems_at_once_keep_their_order() -> None:
-    broken = itsme(
-        CLIENT_ID=7, ENVIRONMENT="nowhere", LEEWAY=-1, CREATE_USERS=1, CACHE="missing"
-    )
+    broken = itsme(CLIENT_ID=7, ENVIRONMENT="nowhere", LEEWAY=-1, CREATE_USERS=1, CACHE="missing")
     assert ids(ITSME=broken, MIDDLEWARE=[], AUTHENTICATION_BACKENDS=[]) == [
         "django_itsme.E003",
         "django_itsme.E004",
@@ -396,9 +411,7 @@ def test_every_message_is_a_sentence_with_a_hint_and_an_obj() -> None:
         CREATE_USERS="no",
         REQUEST_BY="reference",
     )
-    messages = run(
-        ITSME=broken, MIDDLEWARE=[], AUTHENTICATION_BACKENDS=[], CACHES={"default": {}}
-    )
+    messages = run(ITSME=broken, MIDDLEWARE=[], AUTHENTICATION_BACKENDS=[], CACHES={"default": {}})
     assert len(messages) >= 6
     for message in messages:
         assert message.msg.endswith((".", "?")), message.msg
@@ -412,11 +425,11 @@ def test_every_message_is_a_sentence_with_a_hint_and_an_obj() -> None:
 def test_register_checks_is_idempotent_and_tagged() -> None:
     checks.register_checks()
     checks.register_checks()
-    registered = registry.get_checks()
+    registered: list[object] = list(registry.get_checks())
     assert registered.count(checks.check_settings) == 1
     assert registered.count(checks.check_installation) == 1
     assert registry.tag_exists(checks.ITSME_TAG)
-    with override_settings(DEBUG=False):
+    with override_settings(DEBUG=False, CACHES=LOCMEM):
         found = django_checks.run_checks(tags=[checks.ITSME_TAG])
     assert [m.id for m in found] == ["django_itsme.W001", "django_itsme.W002"]
 

@@ -213,8 +213,8 @@ def test_request_by_reference(
 
 
 def test_ui_locales_follow_the_language(browser: Browser, simulator: Simulator) -> None:
-    url = browser.client.get(
-        "/itsme/login/", HTTP_HOST=browser.host, HTTP_ACCEPT_LANGUAGE="nl-BE"
-    )["Location"]
+    url = browser.client.get("/itsme/login/", HTTP_HOST=browser.host, HTTP_ACCEPT_LANGUAGE="nl-BE")[
+        "Location"
+    ]
     browser.at_itsme(url)
     assert simulator.authorizations[-1].request_object.get("ui_locales") == "nl"

@@ -65,7 +65,7 @@ def admin_client_with_identity(admin_client: Client) -> Any:
 
 
 def test_admin_search_by_sub_and_user(admin_client_with_identity: Any) -> None:
-    admin_client, identity = admin_client_with_identity
+    admin_client, _identity = admin_client_with_identity
     url = "/admin/django_itsme/itsmeidentity/"
     assert b"sub-ann-123" in admin_client.get(url, {"q": "sub-ann"}).content
     assert b"sub-ann-123" in admin_client.get(url, {"q": "ann"}).content

@@ -101,7 +101,7 @@ def header_of(token: str) -> dict[str, Any]:
     :param token: compact serialisation.
     :returns: header.
     """
-    first = token.split(".")[0]
+    first = token.split(".", maxsplit=1)[0]
     decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(first + "=" * (-len(first) % 4)))
     return decoded
 
@@ -334,7 +334,10 @@ class RP:
         if token is None and via is not None:
             token = self.request_object(object_claims, **object_options)
         query_params = apply(
-            {name: params[name] for name in ("client_id", "response_type", "scope", "redirect_uri")},
+            {
+                name: params[name]
+                for name in ("client_id", "response_type", "scope", "redirect_uri")
+            },
             query,
         )
         if via == "request":

@@ -45,7 +45,8 @@ def redirect_params(answer: requests.Response) -> dict[str, str]:
 def page_of(attempt: Attempt) -> str:
     assert attempt.response.status_code == 200, attempt.response.text
     assert attempt.response.headers["Content-Type"] == "text/html; charset=utf-8"
-    return attempt.response.text
+    page: str = attempt.response.text
+    return page
 
 
 def test_page_content(rp: RP, manual: Simulator) -> None:
@@ -58,12 +59,14 @@ def test_page_content(rp: RP, manual: Simulator) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert f'<dd id="partner">{CLIENT_ID}</dd>' in page
     assert "TEST_SHARE" in page
-    assert "Advanced" in page and ACR_ADVANCED in page
+    assert "Advanced" in page
+    assert ACR_ADVANCED in page
     for words in ("Last name", "Belgian national register number", "Place of birth"):
         assert words in page
     for key in IDENTITIES:
         assert f'name="identity" value="{key}"' in page
-    assert 'id="approve"' in page and 'id="refuse"' in page
+    assert 'id="approve"' in page
+    assert 'id="refuse"' in page
     assert 'action="/v2/authorization/decision"' in page
     # self-contained: inline style only, no scripts or external assets
     assert "<style>" in page
@@ -71,7 +74,8 @@ def test_page_content(rp: RP, manual: Simulator) -> None:
     assert not re.search(r'(src|href)="', page)
     assert "default-src 'none'" in attempt.response.headers["Content-Security-Policy"]
     record = manual.authorizations[-1]
-    assert record.decision is None and record.identity is None
+    assert record.decision is None
+    assert record.identity is None
 
 
 def test_approve_as_chosen_identity(rp: RP, manual: Simulator) -> None:
@@ -158,7 +162,8 @@ def test_sub_skips_identification(rp: RP, manual: Simulator) -> None:
     attempt = rp.authorize(claims={"userinfo": {"sub": {"value": sub}}})
     page = page_of(attempt)
     assert 'name="identity"' not in page
-    assert 'id="fixed-identity"' in page and "Claire de Vries" in page
+    assert 'id="fixed-identity"' in page
+    assert "Claire de Vries" in page
     found = redirect_params(decide(manual, page, decision="approve"))
     assert "code" in found
     assert manual.authorizations[-1].identity == "claire"

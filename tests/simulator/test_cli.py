@@ -71,10 +71,15 @@ def test_config_file(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    sim = build_simulator(["--config", str(config), "--keys", PROVIDER_KEYS, "--no-pkce",
-                           "--quiet"])
+    sim = build_simulator(
+        ["--config", str(config), "--keys", PROVIDER_KEYS, "--no-pkce", "--quiet"]
+    )
     first, second = sim.clients
-    assert (first.client_id, first.require_pkce, first.services) == ("A", False, {"A_SHARE": "share"})
+    assert (first.client_id, first.require_pkce, first.services) == (
+        "A",
+        False,
+        {"A_SHARE": "share"},
+    )
     assert (second.client_id, second.redirect_uris) == ("B", [])
     assert sim.auto_approve is None
 
@@ -82,7 +87,7 @@ def test_config_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        ["--host", "0.0.0.0"],
+        ["--host", "0.0.0.0"],  # noqa: S104 - refused: that is the point
         ["--client-id", "X"],
         ["--client-id", "X", "--jwks-uri", "u", "--redirect-uri", "r", "--service", "S=admin"],
         ["--service", "S=login"],

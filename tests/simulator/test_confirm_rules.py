@@ -23,9 +23,9 @@ def free_text(value: str) -> dict[str, Any]:
     }
 
 
-def payment(amount: str = "100", currency: str = "EUR", iban: str = "BE68539007547034") -> dict[
-    str, Any
-]:
+def payment(
+    amount: str = "100", currency: str = "EUR", iban: str = "BE68539007547034"
+) -> dict[str, Any]:
     return {
         "userinfo": {
             C + "claim_approval_template_name": {"essential": True, "value": "adv_payment"},
@@ -61,8 +61,11 @@ def test_valid_templates(rp: RP, claims: dict[str, Any]) -> None:
         (free_text("   "), "empty"),
         ({"userinfo": {C + "claim_approval_template_name": {"value": "advanced_payment"}}}, "name"),
         (
-            {"userinfo": {C + "claim_approval_template_name": {"essential": True,
-                                                                "value": "free_text"}}},
+            {
+                "userinfo": {
+                    C + "claim_approval_template_name": {"essential": True, "value": "free_text"}
+                }
+            },
             "claim_approval_text_key",
         ),
         (payment(amount="12.50"), "integer"),

@@ -143,9 +143,7 @@ def test_share_flow_claims_in_id_token(rp: RP) -> None:
     assert claims["given_name"] == "Alice"
     assert claims["email"] == "alice.peeters@example.be"
     assert claims[CLAIM_PREFIX + "BENationalNumber"] == "85031424673"
-    assert claims[CLAIM_PREFIX + "validityTo"] == {
-        CLAIM_PREFIX + "BEeidSn": "2031-05-30T00:00:00Z"
-    }
+    assert claims[CLAIM_PREFIX + "validityTo"] == {CLAIM_PREFIX + "BEeidSn": "2031-05-30T00:00:00Z"}
     assert claims[CLAIM_PREFIX + "claim_citizenship_as_iso"] == "BEL"
     assert claims["age_gte_18"] is True
 
@@ -185,8 +183,14 @@ def test_register_client_at_runtime(rp: RP, sim: Simulator, site: ClientSite) ->
             services={"LATE_LOGIN": "login"},
         )
     )
-    late = RP(sim=sim, site=site, clock=rp.clock, keys=rp.keys, client_id="LATE",
-              redirect_uri="http://127.0.0.1:9/cb")
+    late = RP(
+        sim=sim,
+        site=site,
+        clock=rp.clock,
+        keys=rp.keys,
+        client_id="LATE",
+        redirect_uri="http://127.0.0.1:9/cb",
+    )
     _, tokens = late.login(service="LATE_LOGIN")
     assert late.open(tokens["id_token"])[0]["aud"] == "LATE"
     assert "LATE" in [client.client_id for client in sim.clients]

@@ -41,9 +41,7 @@ def test_discovery(sim: Simulator) -> None:
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert doc["request_parameter_supported"] is True
     assert doc["request_uri_parameter_supported"] is True
-    assert {"openid", "profile", "email", "address", "phone", "eid"} <= set(
-        doc["scopes_supported"]
-    )
+    assert {"openid", "profile", "email", "address", "phone", "eid"} <= set(doc["scopes_supported"])
     assert "http://itsme.services/v2/claim/BENationalNumber" in doc["claims_supported"]
     assert "sub" in doc["claims_supported"]
 
@@ -87,14 +85,25 @@ def test_rotate_keys(rp: RP, sim: Simulator) -> None:
     assert served == sim.public_jwks()
     # New ID tokens are signed with the new key ...
     _, tokens = rp.login()
-    claims, jws_header, _ = rp.open(tokens["id_token"])
+    _claims, jws_header, _ = rp.open(tokens["id_token"])
     assert jws_header["kid"] == after[0]["kid"]
-    # ... and request objects for the retired encryption key are refused.
-    stale = rp.authorize(enc_key=old_enc)
-    assert stale.error == "invalid_request_object"
-    assert rp.authorize(enc_key=old_enc, jwe_header={"kid": DROP}).error == (
-        "invalid_request_object"
-    )
+    # ... while request objects for the retired encryption key still work, during a rotation.
+    assert rp.authorize(enc_key=old_enc).code
+    assert rp.authorize(enc_key=old_enc, jwe_header={"kid": DROP}).code
+    assert rp.token(rp.authorize(), assertion=rp.assertion(encrypt=True)).status_code == 200
+
+
+def test_rotate_keys_and_forget_the_old_encryption_key(rp: RP, sim: Simulator) -> None:
+    old_enc = rp.sim_key("enc")
+    sim.rotate_keys()
+    older_enc = rp.sim_key("enc")
+    sim.rotate_keys(keep_old_encryption_key=False)
+    for stale in (old_enc, older_enc):
+        assert rp.authorize(enc_key=stale).error == "invalid_request_object"
+        assert rp.authorize(enc_key=stale, jwe_header={"kid": DROP}).error == (
+            "invalid_request_object"
+        )
+    assert rp.authorize().code
 
 
 def test_request_log(rp: RP, sim: Simulator) -> None:
@@ -130,11 +139,13 @@ def test_request_log(rp: RP, sim: Simulator) -> None:
     assert sim.count("/token") == 0
 
 
-def test_unknown_method(sim: Simulator) -> None:
-    answer = requests.delete(sim.jwks_uri, timeout=TIMEOUT)
+@pytest.mark.parametrize("method", ["DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"])
+def test_unknown_method(sim: Simulator, method: str) -> None:
+    answer = requests.request(method, sim.jwks_uri, timeout=TIMEOUT)
     assert answer.status_code == 405
     assert answer.headers["Allow"] == "GET"
-    assert sim.requests[-1].method == "DELETE"
+    assert sim.requests[-1].method == method
+    assert sim.requests[-1].status == 405
 
 
 def test_start_twice_and_stop_twice(provider_jwks: dict[str, Any]) -> None:
