@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
+from io import StringIO
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -75,6 +76,14 @@ def set_itsme(settings: SettingsWrapper, **changes: Any) -> None:
     config = copy.deepcopy(settings.ITSME)
     config.update(changes)
     settings.ITSME = config
+
+
+class Capture(StringIO):
+    """A StringIO that never closes: when a command fails, its OutputWrapper can be garbage
+    collected (and flush) after a plain StringIO would already be closed."""
+
+    def close(self) -> None:
+        return None
 
 
 @dataclass

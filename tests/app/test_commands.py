@@ -10,7 +10,6 @@ import json
 import socket
 import stat
 from collections.abc import Iterator
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from django.test import override_settings
 
 from django_itsme.core.keys import inspect_private_jwks
 from tests import keyfiles
+from tests.app.conftest import Capture
 
 try:
     from django_itsme.simulator import Simulator
@@ -45,7 +45,7 @@ def itsme(**changes: Any) -> dict[str, Any]:
 
 def run(*args: str, **options: Any) -> tuple[str, str]:
     """Call a command; return what it wrote to stdout and stderr."""
-    out, err = StringIO(), StringIO()
+    out, err = Capture(), Capture()
     call_command(*args, stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
 
@@ -192,7 +192,7 @@ def test_check_respects_silenced_ids() -> None:
 
 def test_check_errors_exit_1() -> None:
     broken = itsme(CLIENT_ID="", PRIVATE_JWKS=keyfiles.WEAK_PRIVATE)
-    out = StringIO()
+    out = Capture()
     with (
         override_settings(DEBUG=True, ITSME=broken),
         pytest.raises(CommandError, match=r"5 errors, 0 warnings") as raised,
@@ -208,7 +208,7 @@ def test_check_errors_exit_1() -> None:
 
 
 def test_check_errors_stop_before_going_online() -> None:
-    out = StringIO()
+    out = Capture()
     with (
         override_settings(DEBUG=True, MIDDLEWARE=[]),
         pytest.raises(CommandError, match="2 errors") as raised,
@@ -279,3 +279,51 @@ def test_check_online_warnings_do_not_block(tmp_path: Path, simulator: Any) -> N
     assert out.startswith("django_itsme.W001 ")
     assert "itsme configuration: 1 warning." in out
     assert out.splitlines()[-1] == "itsme online check: OK."
+
+
+# --------------------------------------------------------------------------- itsme_simulator
+def test_simulator_command_registers_this_site(settings: Any) -> None:
+    import requests as http
+
+    from django_itsme.management.commands.itsme_simulator import Command
+    from django_itsme.simulator.__main__ import build_simulator
+
+    config = dict(settings.ITSME)
+    config["ENVIRONMENT"] = "http://127.0.0.1:0/v2"
+    settings.ITSME = config
+    with pytest.raises(CommandError, match="with a port"):
+        Command().simulator_arguments()
+    config["ENVIRONMENT"] = "http://127.0.0.1:8123/v2"
+    settings.ITSME = config
+    argv = Command().simulator_arguments(
+        site_url="http://127.0.0.1:9000/", service_type=["share=login"], auto_approve="bruno"
+    )
+    assert argv[:4] == ["--host", "127.0.0.1", "--port", "8123"]
+    argv[3] = "0"  # any free port for this test
+    sim = build_simulator([*argv, "--quiet"])
+    (client,) = sim.clients
+    assert client.client_id == "OIDC_TEST"
+    assert client.jwks_uri == "http://127.0.0.1:9000/itsme/jwks.json"
+    assert client.redirect_uris == ["http://127.0.0.1:9000/itsme/callback/"]
+    assert client.services == {
+        "TEST_LOGIN": "login",
+        "TEST_SHARE": "login",
+        "TEST_CONFIRM": "confirm",
+    }
+    assert sim.auto_approve == "bruno"
+    with sim:
+        document = http.get(sim.discovery_url, timeout=5).json()
+        assert document["issuer"] == sim.issuer
+
+
+def test_simulator_command_needs_a_loopback_issuer(settings: Any) -> None:
+    config = dict(settings.ITSME)
+    config["ENVIRONMENT"] = "e2e"
+    settings.ITSME = config
+    with pytest.raises(CommandError, match="loopback issuer with a port"):
+        call_command("itsme_simulator")
+
+
+def test_simulator_command_rejects_bad_service_types() -> None:
+    with pytest.raises(CommandError, match="--service-type 'nope=login'"):
+        call_command("itsme_simulator", "--service-type", "nope=login")

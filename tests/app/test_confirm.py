@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from io import StringIO
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,7 +16,7 @@ from django_itsme.core.evidence import EvidenceError, bind_nonce
 from django_itsme.models import Confirmation, ItsmeIdentity
 from django_itsme.signals import confirmation_completed
 from django_itsme.simulator import CLAIM_PREFIX, Simulator
-from tests.app.conftest import Browser, sub_of
+from tests.app.conftest import Browser, Capture, sub_of
 
 pytestmark = pytest.mark.simulator
 
@@ -250,13 +249,13 @@ def test_tampering_breaks_verification(
 
 
 def test_verify_command(approved: Confirmation) -> None:
-    out = StringIO()
+    out = Capture()
     call_command("itsme_verify_confirmation", str(approved.pk), stdout=out)
     assert f"OK {approved.pk}" in out.getvalue()
     call_command("itsme_verify_confirmation", "--all", stdout=out)
     assert "1 confirmations verified." in out.getvalue()
     Confirmation.objects.filter(pk=approved.pk).update(content=approved.content.replace("1", "2"))
-    out = StringIO()
+    out = Capture()
     with pytest.raises(CommandError, match="1 of 1 confirmations do not verify"):
         call_command("itsme_verify_confirmation", str(approved.pk), stdout=out)
     assert f"MISMATCH {approved.pk}" in out.getvalue()
