@@ -36,7 +36,6 @@ def guess_service_type(service: Service) -> str:
 
 class Command(BaseCommand):
     help = "Run the itsme simulator on ITSME['ENVIRONMENT'] with this site registered."
-    requires_system_checks: list[str] = []  # the simulator is how the settings get tested
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
