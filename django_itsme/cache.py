@@ -8,20 +8,44 @@ named by ``ITSME["CACHE"]``, so every worker shares them. Django's ``BaseCache``
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.core.cache import BaseCache, caches
 
 from .conf import get_settings
 from .core.authorize import REQUEST_OBJECT_LIFETIME
 
-__all__ = ["get_cache", "new_request_object_token", "pop_request_object", "store_request_object"]
+__all__ = [
+    "SharedCache",
+    "get_cache",
+    "new_request_object_token",
+    "pop_request_object",
+    "store_request_object",
+]
 
 _REQUEST_OBJECT_KEY = "django-itsme:request-object:{token}"
 
 
 def get_cache() -> BaseCache:
-    """The cache named by ``ITSME["CACHE"]``."""
+    """The cache named by ``ITSME["CACHE"]``, for the current thread."""
     return caches[get_settings().cache_alias]
+
+
+class SharedCache:
+    """The core's cache for a process-wide client: each call uses the calling thread's own
+    connection to the alias, as Django's cache objects are not meant to be shared by threads."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return caches[self.alias].get(key, default)
+
+    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
+        caches[self.alias].set(key, value, timeout)
+
+    def delete(self, key: str) -> Any:
+        return caches[self.alias].delete(key)
 
 
 def new_request_object_token() -> str:

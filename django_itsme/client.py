@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from .cache import get_cache
+from .cache import SharedCache
 from .conf import get_settings
 from .core import ItsmeClient
 
@@ -22,7 +22,8 @@ def get_client() -> ItsmeClient:
     if client is None:
         with _lock:
             if _client is None:
-                _client = ItsmeClient(get_settings().client, cache=get_cache())
+                settings = get_settings()
+                _client = ItsmeClient(settings.client, cache=SharedCache(settings.cache_alias))
             client = _client
     return client
 

@@ -218,3 +218,18 @@ def test_ui_locales_follow_the_language(browser: Browser, simulator: Simulator) 
     ]
     browser.at_itsme(url)
     assert simulator.authorizations[-1].request_object.get("ui_locales") == "nl"
+
+
+def test_workers_share_discovery_and_keys_through_the_django_cache(
+    browser: Browser, simulator: Simulator
+) -> None:
+    from django_itsme.client import clear_client
+
+    browser.flow()
+    browser.client.logout()
+    clear_client()  # another worker: a new client, the same Django cache
+    simulator.clear_log()
+    browser.flow()
+    assert simulator.count("/.well-known/openid-configuration") == 0
+    assert simulator.count("/jwkSet") == 0
+    assert simulator.count("/token") == 1

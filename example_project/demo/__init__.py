@@ -1,0 +1,1 @@
+"""The django-itsme demo site: log in, share data and confirm against the embedded simulator."""

@@ -1,0 +1,119 @@
+"""Settings of the django-itsme demo: a local site talking to the embedded itsme simulator.
+
+For a local demo only (DEBUG, a fixed secret key, loopback hosts). The environment can move the
+moving parts, which is how ``scripts/demo`` and the browser tests run it:
+
+``ITSME_DEMO_ISSUER``    the simulator's issuer (default ``http://127.0.0.1:8100/v2``)
+``ITSME_DEMO_JWKS``      the site's private JWK set (default ``example_project/jwks_private.json``)
+``ITSME_DEMO_DATABASE``  the SQLite file (default ``example_project/db.sqlite3``)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+#: ``example_project/``
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = "django-itsme-demo-only-never-use-in-production"  # noqa: S105 - a local demo
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    # First, so that its templates/django_itsme/failure.html restyles the library's error page.
+    "demo.apps.DemoConfig",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_itsme",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "django_itsme.backends.ItsmeBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+ROOT_URLCONF = "demo.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": Path(os.environ.get("ITSME_DEMO_DATABASE") or BASE_DIR / "db.sqlite3"),
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the server's memory, not in the database: the identity data a Share flow
+# returns is kept in the session only (see demo/shared.py), so it never reaches the disk and is
+# gone when the visitor logs out or the demo stops.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+LOGIN_URL = "demo:login"
+LOGIN_REDIRECT_URL = "demo:profile"
+LOGOUT_REDIRECT_URL = "demo:home"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("nl", _("Dutch")),
+    ("de", _("German")),
+]
+LOCALE_PATHS = [BASE_DIR / "demo" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Europe/Brussels"
+
+STATIC_URL = "/static/"
+
+ITSME = {
+    "CLIENT_ID": "DEMO_PARTNER",
+    "ENVIRONMENT": os.environ.get("ITSME_DEMO_ISSUER") or "http://127.0.0.1:8100/v2",
+    "PRIVATE_JWKS": Path(os.environ.get("ITSME_DEMO_JWKS") or BASE_DIR / "jwks_private.json"),
+    "SERVICES": {
+        "login": {"CODE": "DEMO_LOGIN"},
+        "share": {
+            "CODE": "DEMO_SHARE",
+            "SCOPES": ["profile", "email", "address", "phone"],
+            "CLAIMS": ["eid", "city_of_birth", "nationality", "device", "photo"],
+            "ACR": "advanced",
+        },
+        "confirm": {"CODE": "DEMO_CONFIRM", "ACR": "advanced"},
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django_itsme": {"handlers": ["console"], "level": "INFO"}},
+}
