@@ -241,6 +241,7 @@ class Simulator:
         self._registry = ClientRegistry(clients)
         self._keys = ProviderKeys(keys)
         self._state = ProviderState(auto_approve=auto_approve, auto_decision=auto_decision)
+        self._initial_decisions = (auto_approve, auto_decision)
         self._log = RequestLog()
         self._provider = Provider(
             registry=self._registry,
@@ -448,6 +449,13 @@ class Simulator:
         :returns: the clients.
         """
         return self._registry.all()
+
+    def reset(self) -> None:
+        """Back to how it was made: no faults, the constructor's automatic decisions, an empty
+        request log. Keys, clients and issued codes are kept (use between tests)."""
+        self.faults.reset()
+        self.auto_approve, self.auto_decision = self._initial_decisions
+        self.clear_log()
 
     def forget_client_keys(self) -> None:
         """Drop the cached client JWK Sets (they are otherwise kept up to 60 s)."""

@@ -88,7 +88,6 @@ LANGUAGES = [
     ("nl", _("Dutch")),
     ("de", _("German")),
 ]
-LOCALE_PATHS = [BASE_DIR / "demo" / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Brussels"

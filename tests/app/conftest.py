@@ -47,13 +47,9 @@ def session_simulator(live_server: LiveServer) -> Iterator[Simulator]:
 
 @pytest.fixture
 def simulator(session_simulator: Simulator) -> Iterator[Simulator]:
-    sim = session_simulator
-    sim.faults.reset()
-    sim.auto_approve = "alice"
-    sim.auto_decision = "approve"
-    sim.clear_log()
-    yield sim
-    sim.faults.reset()
+    session_simulator.reset()
+    yield session_simulator
+    session_simulator.reset()
 
 
 @pytest.fixture

@@ -59,13 +59,9 @@ def session_simulator(partner_host: PartnerHost) -> Iterator[Simulator]:
 @pytest.fixture
 def simulator(session_simulator: Simulator) -> Iterator[Simulator]:
     """The shared simulator, reset before each test."""
-    sim = session_simulator
-    sim.faults.reset()
-    sim.auto_approve = "alice"
-    sim.auto_decision = "approve"
-    sim.clear_log()
-    yield sim
-    sim.faults.reset()
+    session_simulator.reset()
+    yield session_simulator
+    session_simulator.reset()
 
 
 def make_client(sim: Simulator, **options: Any) -> ItsmeClient:

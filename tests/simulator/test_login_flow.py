@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
-from django_itsme.simulator import ACR_ADVANCED, ACR_BASIC, CLAIM_PREFIX, IDENTITIES, Simulator
+from django_itsme.simulator import (
+    ACR_ADVANCED,
+    ACR_BASIC,
+    CLAIM_PREFIX,
+    IDENTITIES,
+    Faults,
+    Simulator,
+)
 
 from .conftest import CLIENT_ID, DROP, OTHER_REDIRECT_URI, RP, ClientSite
 
@@ -194,3 +202,15 @@ def test_register_client_at_runtime(rp: RP, sim: Simulator, site: ClientSite) ->
     _, tokens = late.login(service="LATE_LOGIN")
     assert late.open(tokens["id_token"])[0]["aud"] == "LATE"
     assert "LATE" in [client.client_id for client in sim.clients]
+
+
+def test_reset_restores_the_constructor_state() -> None:
+    with Simulator(auto_approve="bruno", auto_decision="refuse") as sim:
+        sim.auto_approve = None
+        sim.auto_decision = "approve"
+        sim.faults.token_status = 500
+        requests.get(sim.discovery_url, timeout=5)
+        sim.reset()
+        assert (sim.auto_approve, sim.auto_decision) == ("bruno", "refuse")
+        assert sim.faults == Faults()
+        assert sim.requests == []

@@ -1,0 +1,103 @@
+"""The two Confirm forms: a payment and a free text, each giving a checked itsme template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from django_itsme.core import FreeTextTemplate, PaymentTemplate
+from django_itsme.core.confirm import AMOUNT_MAX_DIGITS, FREE_TEXT_MAX_LENGTH, format_iban
+from django_itsme.core.errors import TemplateError
+
+__all__ = ["CURRENCIES", "FreeTextForm", "PaymentForm"]
+
+#: The currencies offered (any active ISO 4217 code would do).
+CURRENCIES = [
+    ("EUR", _("EUR, euro")),
+    ("USD", _("USD, US dollar")),
+    ("GBP", _("GBP, pound sterling")),
+    ("CHF", _("CHF, Swiss franc")),
+]
+#: A valid Belgian IBAN to start from (the example of the IBAN registry).
+EXAMPLE_IBAN = "BE68 5390 0754 7034"
+
+
+class PaymentForm(forms.Form):
+    """An amount in whole units, a currency and the beneficiary's IBAN."""
+
+    kind = forms.CharField(widget=forms.HiddenInput, initial="payment")
+    amount = forms.IntegerField(
+        label=_("Amount"),
+        min_value=1,
+        max_value=10**AMOUNT_MAX_DIGITS - 1,
+        initial=250,
+        help_text=_("In whole euros (or whole units of the chosen currency), without cents."),
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="EUR")
+    iban = forms.CharField(
+        label=_("Beneficiary IBAN"),
+        max_length=50,
+        initial=EXAMPLE_IBAN,
+        help_text=_("For example %(iban)s.") % {"iban": EXAMPLE_IBAN},
+    )
+
+    template: PaymentTemplate
+
+    def clean_iban(self) -> str:
+        """The IBAN in groups of four, or a clear error."""
+        try:
+            return format_iban(self.cleaned_data["iban"])
+        except TemplateError:
+            raise forms.ValidationError(
+                _("Enter a valid IBAN, for example %(iban)s."),
+                code="invalid_iban",
+                params={"iban": EXAMPLE_IBAN},
+            ) from None
+
+    def clean(self) -> dict[str, Any]:
+        """Build the itsme template from the cleaned values."""
+        cleaned = super().clean() or {}
+        if not self.errors:
+            try:
+                self.template = PaymentTemplate(
+                    amount=cleaned["amount"], currency=cleaned["currency"], iban=cleaned["iban"]
+                )
+            except TemplateError as error:
+                raise forms.ValidationError(
+                    _("itsme cannot show this payment: %(reason)s"), params={"reason": error}
+                ) from None
+        return cleaned
+
+
+class FreeTextForm(forms.Form):
+    """A statement for the user to approve in the itsme app."""
+
+    kind = forms.CharField(widget=forms.HiddenInput, initial="text")
+    text = forms.CharField(
+        label=_("Text to approve"),
+        max_length=FREE_TEXT_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        initial=_("I accept the <b>general terms</b> of the demo shop.<br>Version 2, May 2025."),
+        help_text=_(
+            "Up to 7500 characters, in the Latin-9 character set. The tags <b>, <i>, <u> and "
+            "<br> are allowed."
+        ),
+    )
+
+    template: FreeTextTemplate
+
+    def clean_text(self) -> str:
+        """The text, checked against itsme's rules (the message says which one it breaks)."""
+        text: str = self.cleaned_data["text"]
+        try:
+            self.template = FreeTextTemplate(text)
+        except TemplateError as error:
+            raise forms.ValidationError(
+                _("itsme cannot show this text: %(reason)s"),
+                code="invalid_text",
+                params={"reason": error},
+            ) from None
+        return text
