@@ -40,7 +40,7 @@ class PaymentForm(forms.Form):
         label=_("Beneficiary IBAN"),
         max_length=50,
         initial=EXAMPLE_IBAN,
-        help_text=_("For example %(iban)s.") % {"iban": EXAMPLE_IBAN},
+        help_text=_("For example BE68 5390 0754 7034."),
     )
 
     template: PaymentTemplate
@@ -51,9 +51,7 @@ class PaymentForm(forms.Form):
             return format_iban(self.cleaned_data["iban"])
         except TemplateError:
             raise forms.ValidationError(
-                _("Enter a valid IBAN, for example %(iban)s."),
-                code="invalid_iban",
-                params={"iban": EXAMPLE_IBAN},
+                _("Enter a valid IBAN, for example BE68 5390 0754 7034."), code="invalid_iban"
             ) from None
 
     def clean(self) -> dict[str, Any]:
