@@ -16,6 +16,7 @@ to turn into a friendly page; nothing is written to the database before the toke
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -30,12 +31,36 @@ from .conf import get_settings
 from .core.client import UserDetails
 from .core.errors import ClaimValidationError, ItsmeError
 from .identity import LinkResult, link_identity, unused_username
+from .models import ItsmeIdentity
 from .signals import identity_verified
 
 __all__ = ["InactiveUser", "ItsmeBackend"]
 
 #: Django's username field holds 150 characters; ``sub`` is 36 in practice (D-IG2020).
 USERNAME_PREFIX = "itsme-"
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What a successful itsme flow proved, for the ``identity_verified`` signal."""
+
+    sender: type[ItsmeBackend]
+    identity: ItsmeIdentity
+    details: UserDetails
+    service: str
+    created: bool
+
+    def send(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+        """Send ``identity_verified`` (after ``login()``)."""
+        identity_verified.send(
+            sender=self.sender,
+            request=request,
+            user=user,
+            identity=self.identity,
+            details=self.details,
+            service=self.service,
+            created=self.created,
+        )
 
 
 class InactiveUser(ItsmeError):
@@ -91,10 +116,10 @@ class ItsmeBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
             user = self.update_user(result.user, claims)
             if not self.user_can_authenticate(user):
                 raise InactiveUser("The linked account is inactive.")
-        identity_verified.send(
+        # The callback view sends identity_verified with this once the user is logged in, so a
+        # receiver's session writes survive login()'s session flush.
+        user.itsme_verification = Verification(  # type: ignore[attr-defined]
             sender=type(self),
-            request=request,
-            user=user,
             identity=result.identity,
             details=details,
             service=str(itsme_flow["service"]),

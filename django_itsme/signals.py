@@ -1,7 +1,8 @@
 """Signals a site connects to.
 
 ``identity_verified``
-    after every successful itsme flow, before the redirect to ``next``. Keyword arguments:
+    after every successful itsme login, once the user is logged in (so what a receiver writes
+    to ``request.session`` stays), before the redirect to ``next``. Keyword arguments:
     ``request``, ``user``, ``identity`` (the :class:`~django_itsme.models.ItsmeIdentity`),
     ``details`` (the core's :class:`~django_itsme.core.client.UserDetails`: ``details.identity``
     holds the typed claims, ``details.claims`` the raw ones), ``service`` (its name) and

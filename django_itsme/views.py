@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .backends import Verification
 from .cache import pop_request_object
 from .conf import get_settings
 from .confirmations import finish_confirmation
@@ -74,6 +75,9 @@ def callback(request: HttpRequest) -> HttpResponseBase:
         missing = ConfigurationError("ItsmeBackend is not in AUTHENTICATION_BACKENDS.")
         return render_failure(request, missing, service=service)
     login(request, user)
+    verification: Verification | None = getattr(user, "itsme_verification", None)
+    if verification is not None:
+        verification.send(request, user)
     return HttpResponseRedirect(str(flow["next"]))
 
 

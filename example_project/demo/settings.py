@@ -109,10 +109,3 @@ ITSME = {
         "confirm": {"CODE": "DEMO_CONFIRM", "ACR": "advanced"},
     },
 }
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django_itsme": {"handlers": ["console"], "level": "INFO"}},
-}

@@ -17,7 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django_itsme.core.claims import Address, Device, IdentityClaims, Nationality, PlaceOfBirth
 from django_itsme.core.client import UserDetails
 
-__all__ = ["SESSION_KEY", "mask_national_number", "remember_shared_data", "shared_data"]
+__all__ = [
+    "SESSION_KEY",
+    "mask_national_number",
+    "remember_shared_data",
+    "shared_data",
+]
 
 #: The session key of the last shared data.
 SESSION_KEY = "demo_shared_data"
@@ -132,6 +137,7 @@ def remember_shared_data(
     """``identity_verified`` receiver: keep what the flow shared in the session.
 
     A flow that shared nothing (a plain login) leaves the data of an earlier Share flow alone.
+    The signal comes after the login, so the session written here is the new user's.
     """
     data = _display_data(details.identity)
     if not data:

@@ -90,9 +90,7 @@ def confirm(request: HttpRequest) -> HttpResponseBase:
             form = text_form = FreeTextForm(request.POST, prefix="text")
         if form.is_valid():
             try:
-                return start_confirmation(
-                    request, form.template, next_url=reverse("demo:confirm")
-                )
+                return start_confirmation(request, form.template, next_url=reverse("demo:confirm"))
             except ItsmeError as error:
                 form.add_error(
                     None,
@@ -112,13 +110,14 @@ def confirm(request: HttpRequest) -> HttpResponseBase:
 def _confirmation_result(request: HttpRequest) -> dict[str, Any] | None:
     """The visitor's confirmation named by ``?confirmation=``, with its evidence re-verified."""
     value = request.GET.get("confirmation")
-    if not value:
+    user = request.user
+    if not value or not user.is_authenticated:
         return None
     try:
         pk = uuid.UUID(value)
     except ValueError:
         return {"confirmation": None}
-    confirmation = Confirmation.objects.filter(pk=pk, user=request.user).first()
+    confirmation = Confirmation.objects.filter(pk=pk, user=user).first()
     if confirmation is None:
         return {"confirmation": None}
     result: dict[str, Any] = {"confirmation": confirmation, "verified": False}
