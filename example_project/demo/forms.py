@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from django_itsme.core import FreeTextTemplate, PaymentTemplate
-from django_itsme.core.confirm import AMOUNT_MAX_DIGITS, FREE_TEXT_MAX_LENGTH, format_iban
+from django_itsme.core.confirm import (
+    AMOUNT_MAX_DIGITS,
+    FREE_TEXT_CHARSET,
+    FREE_TEXT_MAX_LENGTH,
+    format_iban,
+)
 from django_itsme.core.errors import TemplateError
 
 __all__ = ["CURRENCIES", "FreeTextForm", "PaymentForm"]
@@ -22,6 +28,59 @@ CURRENCIES = [
 ]
 #: A valid Belgian IBAN to start from (the example of the IBAN registry).
 EXAMPLE_IBAN = "BE68 5390 0754 7034"
+#: Control characters the itsme app cannot display (line breaks and tabs are ordinary text).
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def _template_error(
+    message: Any, error: TemplateError, code: str, **params: Any
+) -> forms.ValidationError:
+    """The visitor's translated ``message``, then the core's English message as a technical
+    detail: it names the exact rule and position, for the developers trying the demo."""
+    return forms.ValidationError(
+        [
+            forms.ValidationError(message, code=code, params=params),
+            forms.ValidationError(
+                _("Technical detail (in English): %(detail)s"),
+                code=f"{code}_detail",
+                params={"detail": str(error)},
+            ),
+        ]
+    )
+
+
+def _free_text_message(text: str) -> tuple[Any, dict[str, Any]]:
+    """A translated sentence for the kind of rule ``text`` breaks, and its parameters.
+
+    The checks follow the order of the core's (``FreeTextTemplate``); the field has already
+    checked the length. What is left after the character checks is the markup.
+    """
+    if not text.strip():
+        return _("Enter the text to approve: spaces and line breaks alone are not enough."), {}
+    try:
+        text.encode(FREE_TEXT_CHARSET)
+    except UnicodeEncodeError as exc:
+        params = {"character": text[exc.start], "position": exc.start + 1}
+        message = _(
+            "itsme cannot show the character %(character)s (position %(position)s): the text "
+            "may only use the Latin-9 character set. Type straight quotes and hyphens instead "
+            "of curly quotes and long dashes."
+        )
+        return message, params
+    for position, character in enumerate(text, start=1):
+        if unicodedata.category(character) == "Cc" and character not in _ALLOWED_CONTROLS:
+            message = _(
+                "The text holds an invisible control character (position %(position)s). Only "
+                "line breaks and tabs are allowed."
+            )
+            return message, {"position": position}
+    if "<" in text:
+        message = _(
+            "itsme cannot show the markup of this text. Use only the tags <b>, <i>, <u> and "
+            "<br>, in lower case and without attributes, and keep some visible text."
+        )
+        return message, {}
+    return _("itsme cannot show this text."), {}
 
 
 class DescribedForm(forms.Form):
@@ -93,9 +152,9 @@ class PaymentForm(DescribedForm):
                     amount=cleaned["amount"], currency=cleaned["currency"], iban=cleaned["iban"]
                 )
             except TemplateError as error:
-                raise forms.ValidationError(
-                    _("itsme cannot show this payment: %(reason)s"), params={"reason": error}
-                ) from None
+                # Not expected: the fields already hold a valid amount, currency and IBAN.
+                message = _("itsme cannot show this payment.")
+                raise _template_error(message, error, "invalid_payment") from None
         return cleaned
 
 
@@ -118,14 +177,11 @@ class FreeTextForm(DescribedForm):
     template: FreeTextTemplate
 
     def clean_text(self) -> str:
-        """The text, checked against itsme's rules (the message says which one it breaks)."""
+        """The text, checked against itsme's rules (the messages say which one it breaks)."""
         text: str = self.cleaned_data["text"]
         try:
             self.template = FreeTextTemplate(text)
         except TemplateError as error:
-            raise forms.ValidationError(
-                _("itsme cannot show this text: %(reason)s"),
-                code="invalid_text",
-                params={"reason": error},
-            ) from None
+            message, params = _free_text_message(text)
+            raise _template_error(message, error, "invalid_text", **params) from None
         return text
