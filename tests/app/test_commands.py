@@ -6,6 +6,7 @@ The online check talks to the real simulator over loopback HTTP.
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import socket
 import stat
@@ -157,6 +158,8 @@ def test_keys_work_while_itsme_is_broken(capsys: pytest.CaptureFixture[str]) -> 
     command = load_command_class("django_itsme", "itsme_keys")
     with override_settings(ITSME=itsme(PRIVATE_JWKS=None)):
         command.run_from_argv(["manage.py", "itsme_keys", "--bits", "2048"])
+    del command
+    gc.collect()  # its stream wrappers go while capsys's streams are still open
     assert json.loads(capsys.readouterr().out)["keys"]
 
 
@@ -230,6 +233,7 @@ def test_check_from_the_command_line_exits_1(capsys: pytest.CaptureFixture[str])
         except SystemExit as exc:
             exit_code = exc.code
     del command
+    gc.collect()  # its stream wrappers go while capsys's streams are still open
     assert exit_code == 1
     captured = capsys.readouterr()
     assert captured.out.startswith("django_itsme.E018 ITSME['LEEWAY']: ")
