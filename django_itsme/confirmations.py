@@ -26,10 +26,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
 from .client import get_client
-from .conf import get_settings
 from .core.client import UserDetails
 from .core.confirm import ConfirmTemplate
-from .core.errors import AuthorizationDenied, ConfigurationError, ItsmeError
+from .core.errors import AuthorizationDenied, ItsmeError
 from .core.evidence import bind_nonce, generate_salt
 from .failures import render_failure
 from .flows import FLOW_LIFETIME, begin_flow, safe_next
@@ -77,19 +76,15 @@ def start_confirmation(
     identity = ItsmeIdentity.objects.filter(user=user).first()
     if identity is None:
         raise NotLinked("The logged-in user has no linked itsme identity.")
-    services = get_settings().client.services
-    if service not in services:
-        raise ConfigurationError(
-            f"No itsme service named {service[:64]!r} is configured.", code="unknown_service"
-        )
-    Confirmation.expire_stale(older_than=timedelta(seconds=FLOW_LIFETIME))
     client = get_client()
+    service_code = client.config.service(service).code  # ConfigurationError: unknown_service
+    Confirmation.expire_stale(older_than=timedelta(seconds=FLOW_LIFETIME))
     salt = generate_salt()
     confirmation = Confirmation(
         user=user,
         sub=identity.sub,
         service=service,
-        service_code=services[service].code,
+        service_code=service_code,
         template_name=template.name,
         content=template.canonical(),
         description=template.describe()[:200],

@@ -43,10 +43,6 @@ def login_view(request: HttpRequest) -> HttpResponseBase:
     service = request.GET.get("service") or "login"
     next_url = safe_next(request, request.GET.get("next"))
     try:
-        if service not in get_settings().client.services:
-            raise ConfigurationError(
-                f"No itsme service named {service[:64]!r} is configured.", code="unknown_service"
-            )
         auth = begin_flow(request, service, next_url=next_url)
     except ItsmeError as error:
         return render_failure(request, error, service=service[:64])

@@ -139,12 +139,14 @@ class ClientConfig:
     def service(self, name: str) -> Service:
         """The configured service called ``name``.
 
-        :raises ConfigurationError: no such service.
+        :raises ConfigurationError: no such service (code ``unknown_service``).
         """
         try:
             return self.services[name]
         except KeyError:
-            raise ConfigurationError(f"No itsme service named {name!r} is configured.") from None
+            raise ConfigurationError(
+                f"No itsme service named {name[:64]!r} is configured.", code="unknown_service"
+            ) from None
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
