@@ -13,12 +13,14 @@ from typing import Any
 
 
 class PartnerHost:
-    """Serve fixed documents on 127.0.0.1; ``publish`` adds or replaces one."""
+    """Serve fixed documents on 127.0.0.1 (GET, and POST for token-endpoint stand-ins);
+    ``publish`` adds or replaces one."""
 
     def __init__(self) -> None:
-        self.documents: dict[str, tuple[str, bytes]] = {}
+        self.documents: dict[str, tuple[str, bytes, int]] = {}
         self.hits: list[str] = []
         self.headers: list[dict[str, str]] = []
+        self.bodies: list[bytes] = []
         host = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,12 +31,17 @@ class PartnerHost:
                 if found is None:
                     self.send_error(404)
                     return
-                content_type, body = found
-                self.send_response(200)
+                content_type, body, status = found
+                self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                host.bodies.append(self.rfile.read(length))
+                self.do_GET()
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -44,10 +51,16 @@ class PartnerHost:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def publish(self, path: str, body: str | bytes, content_type: str = "application/json") -> str:
-        """Serve ``body`` at ``path``; returns the absolute URL."""
+    def publish(
+        self,
+        path: str,
+        body: str | bytes,
+        content_type: str = "application/json",
+        status: int = 200,
+    ) -> str:
+        """Serve ``body`` at ``path`` with ``status``; returns the absolute URL."""
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.documents[path] = (content_type, data)
+        self.documents[path] = (content_type, data, status)
         return self.url + path
 
     def __enter__(self) -> PartnerHost:

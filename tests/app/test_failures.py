@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
+from django_itsme.backends import ItsmeBackend
 from django_itsme.models import ItsmeIdentity
 from django_itsme.signals import login_failed
 from django_itsme.simulator import Simulator
@@ -155,3 +156,40 @@ def test_error_description_is_logged_but_not_shown(
     assert response.status_code == 403
     (line,) = [r.getMessage() for r in caplog.records if r.name == "django_itsme"]
     assert "description=" in line
+
+
+def test_itsme_refuses_the_request(
+    browser: Browser, settings: Any, failures: Any, caplog: Any
+) -> None:
+    from tests.app.conftest import set_itsme
+
+    # A service code the provider does not know: itsme answers error=invalid_scope.
+    set_itsme(settings, SERVICES={"login": {"CODE": "NOT_REGISTERED"}})
+    response = browser.flow()
+    assert_failed(response, 403, "invalid_scope", failures, caplog, browser)
+    assert b"could not be verified" in response.content
+
+
+class RefusingBackend(ItsmeBackend):
+    """A site's subclass that refuses everyone (``verify_claims``)."""
+
+    def verify_claims(self, claims: dict[str, Any]) -> bool:
+        return False
+
+
+def test_verify_claims_can_refuse(
+    browser: Browser, settings: Any, failures: Any, caplog: Any
+) -> None:
+    settings.AUTHENTICATION_BACKENDS = [f"{__name__}.RefusingBackend"]
+    response = browser.flow()
+    assert_failed(response, 403, "invalid_claims", failures, caplog, browser)
+
+
+def test_configuration_problem_is_a_503_not_a_500(
+    browser: Browser, settings: Any, failures: Any, caplog: Any
+) -> None:
+    # The site's backends forgot ItsmeBackend: the callback cannot authenticate anyone.
+    params = browser.at_itsme(browser.start())
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    response = browser.finish(params)
+    assert_failed(response, 503, "configuration_error", failures, caplog, browser)

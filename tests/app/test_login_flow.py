@@ -233,3 +233,9 @@ def test_workers_share_discovery_and_keys_through_the_django_cache(
     assert simulator.count("/.well-known/openid-configuration") == 0
     assert simulator.count("/jwkSet") == 0
     assert simulator.count("/token") == 1
+
+
+def test_username_already_taken_gets_a_counter(browser: Browser) -> None:
+    User.objects.create_user("itsme-" + sub_of("alice"))
+    browser.flow()
+    assert logged_in_user(browser).username == "itsme-" + sub_of("alice") + "-2"
