@@ -16,12 +16,12 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from django_itsme.core import FreeTextTemplate
+from tests.po_files import PLACEHOLDER, messages, read_header
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_LOCALE_DIR = ROOT / "example_project" / "demo" / "locale"
@@ -36,93 +36,13 @@ PLURAL_FORMS = {
 #: itsme as they are, so they must keep to itsme's rules (Latin-9, allowed tags only).
 FREE_TEXT_INITIAL = "I accept the <b>general terms</b> of the demo shop.<br>Version 2, May 2025."
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-_PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGco%]")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One entry of a .po file (obsolete ``#~`` entries are left out)."""
-
-    msgid: str
-    msgstr: tuple[str, ...]
-    msgctxt: str | None
-    msgid_plural: str | None
-    flags: frozenset[str]
-
-    @property
-    def key(self) -> str:
-        """The entry's key in a compiled catalogue."""
-        key = self.msgid if self.msgid_plural is None else f"{self.msgid}\0{self.msgid_plural}"
-        return key if self.msgctxt is None else f"{self.msgctxt}\x04{key}"
-
-
-def _unquote(text: str, where: str) -> str:
-    text = text.strip()
-    assert re.fullmatch(r'".*"', text), f"{where}: not a quoted string: {text!r}"
-
-    def unescape(match: re.Match[str]) -> str:
-        assert match.group(1) in _ESCAPES, f"{where}: unexpected escape \\{match.group(1)}"
-        return _ESCAPES[match.group(1)]
-
-    return re.sub(r"\\(.)", unescape, text[1:-1])
-
-
-def read_po(path: Path) -> list[Entry]:
-    """The entries of a .po file, the header (``msgid ""``) included."""
-    entries = []
-    for number, block in enumerate(re.split(r"\n[ \t]*\n", path.read_text(encoding="utf-8"))):
-        where = f"{path}, entry {number}"
-        fields: dict[str, str] = {}
-        flags: set[str] = set()
-        keyword = None
-        for line in block.splitlines():
-            if line.startswith("#,"):
-                flags.update(flag.strip() for flag in line[2:].split(",") if flag.strip())
-            elif line.startswith("#") or not line.strip():
-                continue  # locations, comments, previous msgids (#|) and obsolete entries (#~)
-            elif line.startswith('"'):
-                assert keyword is not None, f"{where}: a continuation line without a keyword"
-                fields[keyword] += _unquote(line, where)
-            else:
-                keyword, _, rest = line.partition(" ")
-                assert keyword not in fields, f"{where}: {keyword} twice"
-                fields[keyword] = _unquote(rest, where)
-        if not fields:
-            continue
-        assert "msgid" in fields, f"{where}: no msgid"
-        if "msgstr" in fields:
-            msgstr: tuple[str, ...] = (fields["msgstr"],)
-        else:
-            count = sum(1 for name in fields if name.startswith("msgstr["))
-            msgstr = tuple(fields[f"msgstr[{index}]"] for index in range(count))
-            assert msgstr, f"{where}: no msgstr"
-        entries.append(
-            Entry(
-                msgid=fields["msgid"],
-                msgstr=msgstr,
-                msgctxt=fields.get("msgctxt"),
-                msgid_plural=fields.get("msgid_plural"),
-                flags=frozenset(flags),
-            )
-        )
-    return entries
-
 
 def po_path(locale: str) -> Path:
     return DEMO_LOCALE_DIR / locale / "LC_MESSAGES" / "django.po"
 
 
-def messages(path: Path) -> list[Entry]:
-    """The entries of a .po, its header left out."""
-    return [entry for entry in read_po(path) if entry.msgid or entry.msgctxt is not None]
-
-
 def header(locale: str) -> dict[str, str]:
-    (entry,) = (e for e in read_po(po_path(locale)) if e.msgid == "" and e.msgctxt is None)
-    assert "fuzzy" not in entry.flags, f"{locale}: the header is marked fuzzy"
-    fields = (line.partition(":") for line in entry.msgstr[0].splitlines() if line)
-    return {name.strip(): value.strip() for name, _, value in fields}
+    return read_header(po_path(locale))
 
 
 def compiled_catalogue(path: Path) -> dict[str, str]:
@@ -172,8 +92,8 @@ def test_placeholders_and_brand_kept(locale: str) -> None:
     for entry in messages(po_path(locale)):
         for msgstr in entry.msgstr:
             source = entry.msgid if len(entry.msgstr) == 1 else (entry.msgid_plural or "")
-            expected = sorted(_PLACEHOLDER.findall(source))
-            assert sorted(_PLACEHOLDER.findall(msgstr)) == expected, (locale, entry.msgid)
+            expected = sorted(PLACEHOLDER.findall(source))
+            assert sorted(PLACEHOLDER.findall(msgstr)) == expected, (locale, entry.msgid)
             # The brand is written "itsme", lower case, even at the start of a sentence.
             assert re.findall("itsme", msgstr, re.IGNORECASE) == re.findall("itsme", msgstr)
             assert msgstr.count("itsme") >= entry.msgid.count("itsme"), (locale, entry.msgid)

@@ -13,10 +13,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import struct
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,119 +23,19 @@ from django.test import Client
 from django.utils import translation
 
 import django_itsme
+from tests.po_files import (
+    PLACEHOLDER,
+    Entry,
+    messages,
+    po_catalogue,
+    read_header,
+    read_mo,
+)
 
 LOCALE_DIR = Path(django_itsme.__file__).resolve().parent / "locale"
 LOCALES = ("en", "fr", "nl", "de")
 #: English is the source language: its catalogue exists but its entries stay empty.
 TRANSLATED = ("fr", "nl", "de")
-
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b"}
-_ESCAPES |= {"f": "\f", "v": "\v"}
-_PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGco%]")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One (non-obsolete) entry of a .po file."""
-
-    msgid: str
-    msgstr: tuple[str, ...]
-    msgctxt: str | None = None
-    msgid_plural: str | None = None
-    flags: frozenset[str] = frozenset()
-
-    @property
-    def key(self) -> str:
-        """The entry's key in a compiled catalogue."""
-        key = self.msgid if self.msgid_plural is None else f"{self.msgid}\0{self.msgid_plural}"
-        return key if self.msgctxt is None else f"{self.msgctxt}\x04{key}"
-
-
-def _unquote(text: str, where: str) -> str:
-    text = text.strip()
-    assert re.fullmatch(r'".*"', text), f"{where}: not a string: {text!r}"
-
-    def unescape(match: re.Match[str]) -> str:
-        assert match.group(1) in _ESCAPES, f"{where}: unknown escape \\{match.group(1)}"
-        return _ESCAPES[match.group(1)]
-
-    return re.sub(r"\\(.)", unescape, text[1:-1])
-
-
-def read_po(path: Path) -> list[Entry]:
-    """The entries of a .po file, header (msgid "") included, obsolete (#~) entries left out."""
-    entries = []
-    for number, block in enumerate(re.split(r"\n[ \t]*\n", path.read_text(encoding="utf-8"))):
-        where = f"{path}, entry {number}"
-        fields: dict[str, str] = {}
-        flags: set[str] = set()
-        keyword = None
-        for line in block.splitlines():
-            if line.startswith("#,"):
-                flags.update(flag.strip() for flag in line[2:].split(",") if flag.strip())
-            elif line.startswith("#") or not line.strip():
-                continue
-            elif line.startswith('"'):
-                assert keyword is not None, f"{where}: continuation without a keyword"
-                fields[keyword] += _unquote(line, where)
-            else:
-                keyword, _, rest = line.partition(" ")
-                assert keyword not in fields, f"{where}: {keyword} twice"
-                fields[keyword] = _unquote(rest, where)
-        if not fields:
-            continue  # comments only: the file's head or an obsolete entry
-        assert "msgid" in fields, f"{where}: no msgid in {fields}"
-        if "msgstr" in fields:
-            msgstr: tuple[str, ...] = (fields["msgstr"],)
-        else:
-            plurals = sorted(k for k in fields if k.startswith("msgstr["))
-            msgstr = tuple(fields[f"msgstr[{i}]"] for i in range(len(plurals)))
-            assert msgstr, f"{where}: no msgstr"
-        entries.append(
-            Entry(
-                msgid=fields["msgid"],
-                msgstr=msgstr,
-                msgctxt=fields.get("msgctxt"),
-                msgid_plural=fields.get("msgid_plural"),
-                flags=frozenset(flags),
-            )
-        )
-    return entries
-
-
-def without_creation_date(catalogue: dict[str, str]) -> dict[str, str]:
-    """The catalogue, its header without POT-Creation-Date (newer msgfmt drops it)."""
-    lines = catalogue.get("", "").splitlines(keepends=True)
-    header = "".join(line for line in lines if not line.startswith("POT-Creation-Date:"))
-    return catalogue | {"": header}
-
-
-def po_catalogue(path: Path) -> dict[str, str]:
-    """What msgfmt compiles from a .po: the translated entries that are not fuzzy."""
-    catalogue = {
-        entry.key: "\0".join(entry.msgstr)
-        for entry in read_po(path)
-        if "fuzzy" not in entry.flags and all(entry.msgstr)
-    }
-    return without_creation_date(catalogue)
-
-
-def read_mo(path: Path) -> dict[str, str]:
-    """Every message of a compiled GNU .mo file, as ``{key: translation}`` (see above)."""
-    data = path.read_bytes()
-    (magic,) = struct.unpack("<I", data[:4])
-    order = {0x950412DE: "<", 0xDE120495: ">"}.get(magic)
-    assert order is not None, f"{path} is not a .mo file"
-    _, count, originals, translations = struct.unpack(order + "4I", data[4:20])
-
-    def string(table: int, index: int) -> str:
-        length, offset = struct.unpack(
-            order + "2I", data[table + 8 * index : table + 8 * index + 8]
-        )
-        return data[offset : offset + length].decode("utf-8")
-
-    catalogue = {string(originals, i): string(translations, i) for i in range(count)}
-    return without_creation_date(catalogue)
 
 
 def po_path(locale: str) -> Path:
@@ -145,15 +43,12 @@ def po_path(locale: str) -> Path:
 
 
 def header(locale: str) -> dict[str, str]:
-    (entry,) = (e for e in read_po(po_path(locale)) if e.msgid == "" and e.msgctxt is None)
-    assert "fuzzy" not in entry.flags, f"{locale}: the header is marked fuzzy"
-    fields = (line.partition(":") for line in entry.msgstr[0].splitlines() if line)
-    return {name.strip(): value.strip() for name, _, value in fields}
+    return read_header(po_path(locale))
 
 
-def messages(locale: str) -> list[Entry]:
+def locale_messages(locale: str) -> list[Entry]:
     """The entries of a locale's .po, header left out."""
-    return [e for e in read_po(po_path(locale)) if e.msgid or e.msgctxt is not None]
+    return messages(po_path(locale))
 
 
 @pytest.fixture(autouse=True)
@@ -184,7 +79,7 @@ def test_headers(locale: str) -> None:
 
 
 def test_every_locale_has_the_same_messages() -> None:
-    keys = {locale: sorted(entry.key for entry in messages(locale)) for locale in LOCALES}
+    keys = {locale: sorted(entry.key for entry in locale_messages(locale)) for locale in LOCALES}
     assert keys["en"], "no messages were extracted"
     for locale in TRANSLATED:
         assert keys[locale] == keys["en"], f"{locale} and en differ: re-run the script"
@@ -192,7 +87,7 @@ def test_every_locale_has_the_same_messages() -> None:
 
 @pytest.mark.parametrize("locale", TRANSLATED)
 def test_everything_translated_nothing_fuzzy(locale: str) -> None:
-    entries = messages(locale)
+    entries = locale_messages(locale)
     untranslated = [e.msgid for e in entries if not all(e.msgstr)]
     fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
     assert not untranslated, f"{locale}: untranslated: {untranslated}"
@@ -201,11 +96,11 @@ def test_everything_translated_nothing_fuzzy(locale: str) -> None:
 
 @pytest.mark.parametrize("locale", TRANSLATED)
 def test_placeholders_and_brand_kept(locale: str) -> None:
-    for entry in messages(locale):
+    for entry in locale_messages(locale):
         for msgstr in entry.msgstr:
             if "python-format" in entry.flags:
-                expected = sorted(_PLACEHOLDER.findall(entry.msgid))
-                assert sorted(_PLACEHOLDER.findall(msgstr)) == expected, (locale, entry.msgid)
+                expected = sorted(PLACEHOLDER.findall(entry.msgid))
+                assert sorted(PLACEHOLDER.findall(msgstr)) == expected, (locale, entry.msgid)
             # The brand is written "itsme", lower case, even at the start of a sentence.
             assert re.findall("itsme", msgstr, re.IGNORECASE) == re.findall("itsme", msgstr)
             assert msgstr.count("itsme") >= entry.msgid.count("itsme"), (locale, entry.msgid)
@@ -213,7 +108,7 @@ def test_placeholders_and_brand_kept(locale: str) -> None:
 
 @pytest.mark.parametrize("locale", ["en"])
 def test_source_language_left_empty(locale: str) -> None:
-    assert not [e.msgid for e in messages(locale) if any(e.msgstr)]
+    assert not [e.msgid for e in locale_messages(locale) if any(e.msgstr)]
 
 
 # --------------------------------------------------------------------------- the .mo files
