@@ -10,5 +10,5 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("callback/", views.callback, name="callback"),
     path("jwks.json", views.jwks, name="jwks"),
-    path("request/<str:token>/", views.request_object, name="request_object"),
+    path("request/<slug:token>/", views.request_object, name="request_object"),
 ]

@@ -82,3 +82,8 @@ def test_admin_sub_is_read_only_and_no_add(admin_client_with_identity: Any) -> N
     identity.refresh_from_db()
     assert identity.sub == "sub-ann-123"
     assert admin_client.get("/admin/django_itsme/itsmeidentity/add/").status_code == 403
+
+
+@pytest.mark.parametrize("token", ["a b", "a%00b", "..", "ä"])
+def test_request_object_tokens_are_url_safe_only(client: Client, token: str) -> None:
+    assert client.get(f"/itsme/request/{token}/").status_code == 404
