@@ -78,6 +78,11 @@ class ProviderKeys:
                     return key
         raise ProviderKeysError("The provider's key set has no RSA encryption key.")
 
+    def public_keys(self) -> list[dict[str, Any]]:
+        """Every usable key of the set, public members only (for reports such as
+        ``manage.py itsme_check --online``)."""
+        return [key.export_public(as_dict=True) for key in self._keys(refresh=False)[1]]
+
     def public_jwk(self, kid: str) -> dict[str, Any]:
         """The public JWK of ``kid`` as a dict (kept with evidence, for offline re-verification)."""
         exported: dict[str, Any] = self.signing_key(kid).export_public(as_dict=True)

@@ -179,3 +179,11 @@ def test_private_members_in_a_provider_set_are_dropped() -> None:
         uri = host.publish("/jwkSet", json.dumps(keyfiles.load(keyfiles.PROVIDER_PRIVATE)))
         keys = ProviderKeys(uri, http=HttpClient(), cache=MemoryCache())
         assert not keys.signing_key("op-sig-1").has_private
+
+
+def test_public_keys_lists_the_set_without_private_members() -> None:
+    with PartnerHost() as host:
+        uri = host.publish("/jwkSet", json.dumps(keyfiles.load(keyfiles.PROVIDER_PRIVATE)))
+        listed = ProviderKeys(uri, http=HttpClient(), cache=MemoryCache()).public_keys()
+        assert sorted(key["kid"] for key in listed) == ["op-enc-1", "op-sig-1"]
+        assert all("d" not in key for key in listed)

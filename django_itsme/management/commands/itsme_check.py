@@ -13,7 +13,6 @@ error's ``code``, as listed in README.rst's troubleshooting table).
 
 from __future__ import annotations
 
-import json
 from argparse import ArgumentParser
 from typing import Any
 
@@ -25,7 +24,7 @@ from django_itsme.checks import run_checks
 from django_itsme.conf import get_settings
 from django_itsme.core.client import ItsmeClient
 from django_itsme.core.discovery import discovery_url
-from django_itsme.core.errors import ItsmeError, ProviderKeysError
+from django_itsme.core.errors import ItsmeError
 
 #: Exit status when a check reports an error.
 EXIT_CHECK_ERROR = 1
@@ -98,7 +97,7 @@ class Command(BaseCommand):
             for name in _ENDPOINTS:
                 self.stdout.write(f"  {name}: {getattr(metadata, name)}")
             encryption_kid = str(client.provider_keys().encryption_key().get("kid", ""))
-            listed = _list_keys(client, metadata.jwks_uri)
+            listed = _describe_keys(client.provider_keys().public_keys())
         except ItsmeError as exc:
             raise CommandError(
                 f"itsme online check failed [{exc.code}]: {exc.message}",
@@ -111,26 +110,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("itsme online check: OK."))
 
 
-def _list_keys(client: ItsmeClient, jwks_uri: str) -> list[str]:
-    """One line per key of the provider's set: kid, kty, use and alg (public members only).
-
-    :raises ItsmeError: the set cannot be fetched or is not a JWK set.
-    """
-    response = client.http.get(jwks_uri, error=ProviderKeysError)
-    try:
-        document = json.loads(response.body)
-    except ValueError as exc:
-        raise ProviderKeysError("The provider's key set is not valid JSON.") from exc
-    entries = document.get("keys") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        raise ProviderKeysError("The provider's key set is not a JWK set.")
-    lines = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            continue
-        fields = {name: entry.get(name, "-") for name in ("kid", "kty", "use", "alg")}
-        lines.append(" ".join(f"{name}={value}" for name, value in fields.items()))
-    return lines
+def _describe_keys(keys: list[dict[str, Any]]) -> list[str]:
+    """One line per key: kid, kty, use and alg."""
+    return [
+        " ".join(f"{name}={key.get(name, '-')}" for name in ("kid", "kty", "use", "alg"))
+        for key in keys
+    ]
 
 
 def _count(number: int, noun: str) -> str:
