@@ -5,14 +5,20 @@ Used by the tests of the package's and the demo's translations; only files are r
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import struct
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 __all__ = [
     "PLACEHOLDER",
     "Entry",
+    "compile_with_msgfmt",
     "messages",
     "po_catalogue",
     "read_header",
@@ -141,3 +147,24 @@ def read_header(path: Path) -> dict[str, str]:
 def messages(path: Path) -> list[Entry]:
     """The entries of a .po file, its header left out."""
     return [e for e in read_po(path) if e.msgid or e.msgctxt is not None]
+
+
+def compile_with_msgfmt(po: Path, output: Path) -> Path:
+    """Compile ``po`` with GNU msgfmt, as ``compilemessages`` does, checking formats and header.
+
+    Skips the calling test when msgfmt is missing, except in CI (``CI=true``), where it fails.
+    """
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("msgfmt (GNU gettext) is required in CI")
+        pytest.skip("msgfmt (GNU gettext) is not installed")
+    result = subprocess.run(  # noqa: S603 - a fixed program on files of this repository
+        [msgfmt, "--check-format", "--check-header", "-o", str(output), str(po)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr, result.stderr
+    return output

@@ -11,17 +11,20 @@ reports, and run it again.
 
 from __future__ import annotations
 
-import gettext
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from django_itsme.core import FreeTextTemplate
-from tests.po_files import PLACEHOLDER, messages, read_header
+from tests.po_files import (
+    PLACEHOLDER,
+    compile_with_msgfmt,
+    messages,
+    po_catalogue,
+    read_header,
+    read_mo,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_LOCALE_DIR = ROOT / "example_project" / "demo" / "locale"
@@ -43,20 +46,6 @@ def po_path(locale: str) -> Path:
 
 def header(locale: str) -> dict[str, str]:
     return read_header(po_path(locale))
-
-
-def compiled_catalogue(path: Path) -> dict[str, str]:
-    """What Python's gettext reads from a .mo, the header without its POT-Creation-Date (which
-    some msgfmt versions drop)."""
-    with path.open("rb") as mo:
-        translations = gettext.GNUTranslations(mo)
-    # The whole catalogue (not public API, but stable since Python 2). Plural entries are keyed
-    # (msgid, n): make every key a string to compare.
-    catalogue: dict[object, str] = vars(translations)["_catalog"]
-    flat = {str(key): value for key, value in catalogue.items()}
-    lines = flat.get("", "").splitlines(keepends=True)
-    flat[""] = "".join(line for line in lines if not line.startswith("POT-Creation-Date:"))
-    return flat
 
 
 # --------------------------------------------------------------------------- the .po files
@@ -126,23 +115,7 @@ def test_free_text_initial_value_is_a_valid_itsme_text(locale: str) -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_mo_matches_po(locale: str, tmp_path: Path) -> None:
     """The committed .mo is what GNU msgfmt compiles from the .po: re-run the script if not."""
-    msgfmt = shutil.which("msgfmt")
-    if msgfmt is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("msgfmt (GNU gettext) is required in CI")
-        pytest.skip("msgfmt (GNU gettext) is not installed")
-    output = tmp_path / "django.mo"
-    result = subprocess.run(  # noqa: S603 - a fixed program on files of this repository
-        [msgfmt, "--check-format", "--check-header", "-o", str(output), str(po_path(locale))],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert not result.stderr, result.stderr
-    committed = compiled_catalogue(po_path(locale).with_suffix(".mo"))
-    assert committed == compiled_catalogue(output)
-    # And every message of the .po is in it (gettext keys a plural entry by its msgid and n).
-    for entry in messages(po_path(locale)):
-        key = entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}\x04{entry.msgid}"
-        assert (key if entry.msgid_plural is None else str((key, 0))) in committed, entry.msgid
+    output = compile_with_msgfmt(po_path(locale), tmp_path / "django.mo")
+    committed = read_mo(po_path(locale).with_suffix(".mo"))
+    assert committed == read_mo(output)
+    assert committed == po_catalogue(po_path(locale))
