@@ -48,31 +48,33 @@ backup=$(mktemp -d)
 trap 'rm -rf "$backup"' EXIT
 ROOT=$PWD
 
-cd django_itsme
-for locale in "${LOCALES[@]}"; do
-    po="locale/$locale/LC_MESSAGES/django.po"
-    if [ -f "$po" ]; then
-        mkdir -p "$backup/$locale"
-        cp -p "$po" "$backup/$locale/django.po"
-    fi
-done
+# Each step works in the current directory (an app whose catalogues are in locale/) on the
+# locales given after its first argument.
 
-locale_args=()
-for locale in "${LOCALES[@]}"; do locale_args+=(-l "$locale"); done
+save_catalogues() {  # save_catalogues SAVE_DIR LOCALE...
+    local saved=$1 locale po
+    shift
+    for locale in "$@"; do
+        po="locale/$locale/LC_MESSAGES/django.po"
+        if [ -f "$po" ]; then
+            mkdir -p "$saved/$locale"
+            cp -p "$po" "$saved/$locale/django.po"
+        fi
+    done
+}
 
-"$PYTHON" -P -m django makemessages "${locale_args[@]}" \
-    --domain django \
-    --add-location file \
-    --no-obsolete \
-    --ignore core \
-    --ignore simulator \
-    --ignore migrations \
-    --ignore locale \
-    --ignore __pycache__
+extract() {  # extract "LOCALE..." [--ignore PATTERN]...
+    local locale args=()
+    for locale in $1; do args+=(-l "$locale"); done
+    shift
+    "$PYTHON" -P -m django makemessages "${args[@]}" \
+        --domain django --add-location file --no-obsolete \
+        --ignore locale --ignore __pycache__ "$@"
+}
 
 # Keep a .po whose only change is the POT-Creation-Date line.
 without_date() { grep -v '^"POT-Creation-Date: ' "$1"; }
-keep_unchanged() {  # keep_unchanged BACKUP_DIR LOCALE...
+keep_unchanged() {  # keep_unchanged SAVE_DIR LOCALE...
     local saved=$1 locale po old
     shift
     for locale in "$@"; do
@@ -83,18 +85,35 @@ keep_unchanged() {  # keep_unchanged BACKUP_DIR LOCALE...
         fi
     done
 }
-keep_unchanged "$backup" "${LOCALES[@]}"
 
-# compilemessages skips a .mo newer than its .po; after a checkout mtimes mean nothing, so
-# always compile from scratch.
-for locale in "${LOCALES[@]}"; do rm -f "locale/$locale/LC_MESSAGES/django.mo"; done
-"$PYTHON" -P -m django compilemessages "${locale_args[@]}" --ignore core --ignore simulator
+compile() {  # compile "LOCALE..." [--ignore PATTERN]...
+    local locale args=()
+    for locale in $1; do
+        args+=(-l "$locale")
+        # compilemessages skips a .mo newer than its .po; after a checkout mtimes mean nothing,
+        # so always compile from scratch.
+        rm -f "locale/$locale/LC_MESSAGES/django.mo"
+    done
+    shift
+    "$PYTHON" -P -m django compilemessages "${args[@]}" "$@"
+}
 
-# What is left to translate (English is the source: its entries stay empty).
-for locale in "${TRANSLATED[@]}"; do
-    po="locale/$locale/LC_MESSAGES/django.po"
-    echo "django_itsme/$po: $(msgfmt --statistics -o /dev/null "$po" 2>&1)"
-done
+report() {  # report PREFIX LOCALE...: what is left to translate
+    local prefix=$1 locale po
+    shift
+    for locale in "$@"; do
+        po="locale/$locale/LC_MESSAGES/django.po"
+        echo "$prefix/$po: $(msgfmt --statistics -o /dev/null "$po" 2>&1)"
+    done
+}
+
+# ----------------------------------------------------------------------------- the package
+cd "$ROOT/django_itsme"
+save_catalogues "$backup/package" "${LOCALES[@]}"
+extract "${LOCALES[*]}" --ignore core --ignore simulator --ignore migrations
+keep_unchanged "$backup/package" "${LOCALES[@]}"
+compile "${LOCALES[*]}" --ignore core --ignore simulator
+report django_itsme "${TRANSLATED[@]}"  # English is the source: its entries stay empty
 
 # ----------------------------------------------------------------------------- the demo site
 # Its own catalogue, in the demo app (INSTALLED_APPS lists it first, so Django finds it); no
@@ -103,26 +122,9 @@ DEMO_LOCALES=(fr nl de)
 package_po="$ROOT/django_itsme/locale/en/LC_MESSAGES/django.po"
 
 cd "$ROOT/example_project/demo"
-mkdir -p locale "$backup/demo"
-for locale in "${DEMO_LOCALES[@]}"; do
-    po="locale/$locale/LC_MESSAGES/django.po"
-    if [ -f "$po" ]; then
-        mkdir -p "$backup/demo/$locale"
-        cp -p "$po" "$backup/demo/$locale/django.po"
-    fi
-done
-
-demo_locale_args=()
-for locale in "${DEMO_LOCALES[@]}"; do demo_locale_args+=(-l "$locale"); done
-
-"$PYTHON" -P -m django makemessages "${demo_locale_args[@]}" \
-    --domain django \
-    --add-location file \
-    --no-obsolete \
-    --ignore settings.py \
-    --ignore static \
-    --ignore locale \
-    --ignore __pycache__
+mkdir -p locale
+save_catalogues "$backup/demo" "${DEMO_LOCALES[@]}"
+extract "${DEMO_LOCALES[*]}" --ignore settings.py --ignore static
 
 # Drop the strings the package's catalogue already has (its English .po lists them all): mark
 # them obsolete, then remove the obsolete entries. The header stays.
@@ -133,11 +135,5 @@ for locale in "${DEMO_LOCALES[@]}"; do
     rm -f "$po.tmp"
 done
 keep_unchanged "$backup/demo" "${DEMO_LOCALES[@]}"
-
-for locale in "${DEMO_LOCALES[@]}"; do rm -f "locale/$locale/LC_MESSAGES/django.mo"; done
-"$PYTHON" -P -m django compilemessages "${demo_locale_args[@]}" --ignore static
-
-for locale in "${DEMO_LOCALES[@]}"; do
-    po="locale/$locale/LC_MESSAGES/django.po"
-    echo "example_project/demo/$po: $(msgfmt --statistics -o /dev/null "$po" 2>&1)"
-done
+compile "${DEMO_LOCALES[*]}" --ignore static
+report example_project/demo "${DEMO_LOCALES[@]}"
