@@ -15,6 +15,7 @@ import requests
 from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.test import Client
+from django.utils import translation
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
@@ -31,6 +32,15 @@ SERVICE_TYPES: dict[str, Any] = {
 
 def sub_of(identity: str) -> str:
     return IDENTITIES[identity].sub_for(CLIENT_ID)
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active() -> Iterator[None]:
+    """LocaleMiddleware activates the visitor's language in the test client's thread and never
+    deactivates it: start and leave every test in the default language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ reports, and run it again.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,13 +46,6 @@ def header(locale: str) -> dict[str, str]:
 def locale_messages(locale: str) -> list[Entry]:
     """The entries of a locale's .po, header left out."""
     return messages(po_path(locale))
-
-
-@pytest.fixture(autouse=True)
-def _reset_language() -> Iterator[None]:
-    """Requests and overrides below activate languages: leave none active for other tests."""
-    yield
-    translation.deactivate()
 
 
 # --------------------------------------------------------------------------- the .po files
