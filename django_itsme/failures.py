@@ -24,6 +24,7 @@ from .core.errors import (
     TransportError,
     TransportTimeout,
 )
+from .logsafe import quote_for_log
 from .signals import login_failed
 
 __all__ = ["Failure", "describe_failure", "render_failure"]
@@ -153,13 +154,15 @@ def render_failure(
     """
     code = code or (error.code if error is not None else UNKNOWN_STATE)
     failure = describe_failure(error, code)
-    detail = f" ({error})" if error is not None else ""
+    # Every value below may come from the request or from itsme: quoted, escaped and cut, so
+    # that none can end the line, forge another or fake a field (logsafe.py).
+    detail = f" message={quote_for_log(str(error), limit=300)}" if error is not None else ""
     if isinstance(error, AuthorizationDenied) and error.description:
-        detail += f" description={error.description!r}"
+        detail += f" description={quote_for_log(error.description)}"
     logger.warning(
         "itsme flow failed: code=%s service=%s status=%s error=%s%s",
-        code,
-        service or "-",
+        quote_for_log(code),
+        quote_for_log(service),
         failure.status,
         type(error).__name__ if error is not None else "-",
         detail,
