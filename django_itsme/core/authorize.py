@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 from jwcrypto import jwk
 
 from . import jose
-from .environments import is_loopback_url
+from .environments import connection_host, is_loopback_url
 from .errors import AuthorizationDenied, ClaimValidationError, ConfigurationError
 from .keys import PrivateKeys
 
@@ -60,6 +60,12 @@ def check_request_uri(request_uri: str, *, issuer: str) -> None:
 
     :raises ConfigurationError: the URL breaks the rules.
     """
+    if connection_host(request_uri) is None:
+        # itsme (or the simulator) would fetch another host than the one checked here.
+        raise ConfigurationError(
+            "request_uri must not hold a user name, backslash, space, control or non-ASCII "
+            "character."
+        )
     parts = urlsplit(request_uri)
     if is_loopback_url(issuer):
         if parts.scheme in ("http", "https") and is_loopback_url(request_uri):

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from . import claims as claims_module
-from .environments import ENVIRONMENTS, is_loopback_url, issuer_problem, resolve_issuer
+from .environments import ENVIRONMENTS, find_issuer_problem, is_loopback_url, resolve_issuer
 from .errors import ConfigurationError
 from .http import DEFAULT_TIMEOUT
 from .keys import KeyProblem, PrivateKeys, inspect_private_jwks
@@ -248,16 +248,15 @@ def parse_config(
 
 
 def _check_environment(environment: Any, problems: list[Problem]) -> str | None:
-    problem = issuer_problem(environment)
+    problem = find_issuer_problem(environment)
     if problem is None:
         return resolve_issuer(environment)
-    is_http = isinstance(environment, str) and environment.startswith("http://")
-    problem_id = "E005" if is_http and "loopback" in problem else "E004"
+    problem_id = "E005" if problem.kind == "plain_http" else "E004"
     hint = "Use 'e2e' for itsme's sandbox, 'prd' for production"
     hint += ", or the simulator's http://127.0.0.1:<port>/v2 issuer."
     if isinstance(environment, str) and environment not in ENVIRONMENTS:
         hint = hint + _did_you_mean(environment, ENVIRONMENTS)
-    problems.append(Problem(problem_id, f"ENVIRONMENT {problem}", hint, "ENVIRONMENT"))
+    problems.append(Problem(problem_id, f"ENVIRONMENT {problem.message}", hint, "ENVIRONMENT"))
     return None
 
 

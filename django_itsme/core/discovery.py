@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .cache import Cache
-from .environments import is_loopback_url
+from .environments import connection_host, is_loopback_url
 from .errors import DiscoveryError
 from .http import HttpClient
 
@@ -61,6 +61,10 @@ class ProviderMetadata:
 
 
 def _is_safe_endpoint(url: str, issuer: str) -> bool:
+    if connection_host(url) is None:
+        # Userinfo, a backslash or a control character: the host we would check is not the
+        # one requests connects to (security review, issue 9).
+        return False
     parts = urlsplit(url)
     if not parts.netloc or parts.fragment:
         return False

@@ -1,32 +1,168 @@
-"""One HTTP session for every call to itsme, with a timeout, a User-Agent and a size cap.
+"""One HTTP session for every call to itsme, with a deadline, a User-Agent and a size cap.
 
 Every request failure becomes a :class:`~.errors.TransportError`; every HTTP error status becomes
 the :class:`~.errors.ProviderError` subclass the caller names. Messages carry the URL's host and
 path and the status, never a response body, a header value or a query string (they can hold codes
 and tokens).
+
+The timeout is a *total* deadline per call: connecting, the TLS handshake, the status line and
+headers, and the body together. Socket timeouts alone bound each read, so a provider sending one
+byte every few seconds would hold a worker forever (security review, issue 9). A timer shuts the
+call's connection down when the deadline passes; the connection classes below tell it which
+socket belongs to the call.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import threading
 from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from django_itsme import __version__
 
+from .environments import connection_host
 from .errors import ProviderError, TransportError, TransportTimeout
 
 __all__ = ["DEFAULT_TIMEOUT", "MAX_RESPONSE_BYTES", "HttpClient", "Response"]
 
-#: Seconds to wait for itsme to connect and to answer. Logins are interactive: a user waiting more
-#: than a few seconds on the callback page retries anyway, and workers must not hang.
+#: Seconds a whole call to itsme may take (connect, headers and body). Logins are interactive: a
+#: user waiting more than a few seconds on the callback page retries anyway, and workers must
+#: not hang.
 DEFAULT_TIMEOUT = 10.0
 #: The largest body we read. A nested ID token with a photo is tens of kilobytes; anything near
 #: this size is not an itsme answer.
 MAX_RESPONSE_BYTES = 1024 * 1024
 USER_AGENT = f"django-itsme/{__version__} (+https://pypi.org/project/django-itsme/)"
+#: Bytes read at a time; the deadline is also checked between reads.
+_CHUNK_BYTES = 16 * 1024
+
+
+class _Deadline:
+    """One call's time budget: when it runs out, every socket of the call is shut down, which
+    wakes a read blocked in the calling thread (it then fails or sees the end of the stream)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        # Duplicated descriptors of the call's sockets: shutting one down stops the connection
+        # even after TLS wrapping detached the original socket object; closed when the call ends.
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        try:
+            duplicate = socket.socket(fileno=os.dup(sock.fileno()))
+        except OSError:
+            return
+        with self._lock:
+            self._sockets.append(duplicate)
+            if self.expired:
+                _shut_down(duplicate)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut_down(sock)
+
+    def __enter__(self) -> _Deadline:
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._timer.cancel()
+        _current.deadline = None
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by its owner
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+#: The deadline of the call the current thread is making (connections are opened and reused in
+#: the thread that makes the call).
+_current = threading.local()
+
+
+def _watch(sock: socket.socket | None) -> None:
+    deadline: _Deadline | None = getattr(_current, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self.sock)  # a kept-alive connection reused by this call
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)  # before the TLS handshake, which the deadline covers too
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS: dict[str, type[HTTPConnectionPool]] = {
+    "http": _WatchedHTTPConnectionPool,
+    "https": _WatchedHTTPSConnectionPool,
+}
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """requests' adapter with connection pools whose sockets the call's deadline can stop."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, urllib3.ProxyManager):
+            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
 
 
 class Response:
@@ -46,16 +182,23 @@ class Response:
 
 
 def describe_url(url: str) -> str:
-    """The host and path of ``url``, without query string: safe to show in an error."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    """The host and path of ``url``, without user name, query string or unprintable characters:
+    safe to show in an error."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[2]
+        text = f"{parts.scheme}://{netloc}{parts.path}"
+    except ValueError:
+        text = "an unparsable URL"
+    return "".join(ch if ch.isprintable() and ch.isascii() else "?" for ch in text)[:200]
 
 
 class HttpClient:
     """The single place the core speaks HTTP.
 
-    :param timeout: seconds for connecting and for reading, on every call.
+    :param timeout: seconds a whole call may take (connect, headers and body).
     :param session: a ``requests.Session`` to reuse (connection pooling); one is made otherwise.
+        Its ``http://`` and ``https://`` adapters are replaced by ones the deadline can stop.
     """
 
     def __init__(
@@ -63,8 +206,10 @@ class HttpClient:
     ) -> None:
         self.timeout = timeout
         self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", USER_AGENT)
         self.session.headers["User-Agent"] = USER_AGENT
+        adapter = _DeadlineAdapter()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def get(
         self,
@@ -105,23 +250,32 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
     ) -> Response:
         where = describe_url(url)
+        if connection_host(url) is None:
+            # Userinfo, a backslash or a control character: requests would connect to another
+            # host than the one every check looked at (security review, issue 9).
+            raise error(f"{method} {where}: refusing a URL whose host is ambiguous.")
         kwargs: dict[str, Any] = {"timeout": self.timeout, "stream": True, "allow_redirects": False}
         if headers:
             kwargs["headers"] = dict(headers)
         if data is not None:
             kwargs["data"] = dict(data)
-        try:
-            with self.session.request(method, url, **kwargs) as answer:
-                body = _read_capped(answer)
-                status = answer.status_code
-                content_type = answer.headers.get("Content-Type", "")
-                answer_headers = dict(answer.headers)
-        except requests.Timeout as exc:
-            raise TransportTimeout(
-                f"{method} {where} did not answer within {self.timeout:g} s."
-            ) from exc
-        except requests.RequestException as exc:
-            raise TransportError(f"{method} {where} failed: {type(exc).__name__}.") from exc
+        too_slow = f"{method} {where} did not answer within {self.timeout:g} s."
+        with _Deadline(self.timeout) as deadline:
+            try:
+                with self.session.request(method, url, **kwargs) as answer:
+                    body = _read_capped(answer, deadline)
+                    status = answer.status_code
+                    content_type = answer.headers.get("Content-Type", "")
+                    answer_headers = dict(answer.headers)
+            except requests.Timeout as exc:
+                raise TransportTimeout(too_slow) from exc
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                if deadline.expired:
+                    raise TransportTimeout(too_slow) from exc
+                raise TransportError(f"{method} {where} failed: {type(exc).__name__}.") from exc
+            if deadline.expired:
+                # The shut-down connection may have looked like the end of a complete answer.
+                raise TransportTimeout(too_slow)
         if body is None:
             raise error(f"{method} {where} answered more than {MAX_RESPONSE_BYTES} bytes.")
         if status not in accept:
@@ -129,10 +283,12 @@ class HttpClient:
         return Response(status, content_type, body, answer_headers)
 
 
-def _read_capped(answer: requests.Response) -> bytes | None:
+def _read_capped(answer: requests.Response, deadline: _Deadline) -> bytes | None:
     chunks: list[bytes] = []
     size = 0
-    for chunk in answer.iter_content(chunk_size=64 * 1024):
+    for chunk in answer.iter_content(chunk_size=_CHUNK_BYTES):
+        if deadline.expired:
+            break
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
             return None

@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from .confirm import ConfirmTemplate, TemplateError, parse_template
 from .identities import Identity, find_by_sub
@@ -38,6 +40,8 @@ from .registry import FETCH_TIMEOUT, ClientKeyStore, ClientRegistry, RegisteredC
 #: the simulator only ever talks to loopback.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 #: Request-object members that describe the object itself rather than request parameters.
+#: Characters a fetched URL may hold: visible ASCII without the backslash (RFC 3986 §2).
+_URL_CHARACTERS = re.compile(r"[!-\[\]-~]+")
 _OBJECT_ONLY = frozenset({"iss", "aud", "exp", "iat", "nbf", "jti"})
 _CODE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -173,17 +177,28 @@ def _text(params: Mapping[str, Any], name: str) -> str | None:
 
 
 def is_loopback_url(url: str) -> bool:
-    """Tell whether a URL is http(s) on a loopback host.
+    """Tell whether a URL is http(s) on a loopback host, as ``requests`` will connect to it.
+
+    ``urllib.parse`` and urllib3 (which ``requests`` uses) read a backslash or userinfo
+    differently (``http://other\\@127.0.0.1/``: the first sees 127.0.0.1, the second connects
+    to ``other``), so such URLs, and any with whitespace, control or non-ASCII characters, are
+    refused, and both parsers must name the same host and port.
 
     :param url: the URL.
     :returns: whether the simulator may fetch it.
     """
+    if not _URL_CHARACTERS.fullmatch(url):
+        return False
     try:
         parts = urlsplit(url)
         host = parts.hostname
-    except ValueError:
+        port = parts.port
+        seen = parse_url(url)
+    except (ValueError, LocationParseError):
         return False
-    if parts.scheme not in ("http", "https") or not host:
+    if parts.scheme not in ("http", "https") or not host or "@" in parts.netloc or seen.auth:
+        return False
+    if (seen.host or "").lower().strip("[]") != host.lower() or seen.port != port:
         return False
     if host in LOOPBACK_HOSTS:
         return True

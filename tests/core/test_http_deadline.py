@@ -1,0 +1,132 @@
+"""A call to itsme has one total deadline, and redirects are never followed.
+
+Security review (issue 9 §3): ``HTTP_TIMEOUT`` used to bound each socket read only, so a provider
+trickling a byte at a time held a worker forever. The servers below trickle on loopback and stop
+by themselves; pytest-timeout (120 s) is the hang guard, the assertion is the raised error.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from django_itsme.core.errors import ProviderError, TransportTimeout
+from django_itsme.core.http import HttpClient
+
+#: How many bytes the trickling servers send, one per :data:`DRIP` seconds: about 5 s in all,
+#: five times the 1 s deadline under test, then they stop.
+DRIPS = 50
+DRIP = 0.1
+
+
+class TrickleServer:
+    """Answers every connection slowly: ``where`` is ``"body"`` or ``"headers"``."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/slow?code=SECRET"
+        self.sent = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(5)
+            try:
+                conn.recv(65536)
+                if self.where == "body":
+                    conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {DRIPS}\r\n\r\n".encode())
+                    drip = b"x"
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Pad: ")
+                    drip = b"a"
+                for _ in range(DRIPS):
+                    conn.sendall(drip)
+                    self.sent += 1
+                    time.sleep(DRIP)
+                if self.where == "headers":
+                    conn.sendall(b"\r\nContent-Length: 0\r\n\r\n")
+            except OSError:
+                return  # the client hung up: what the deadline is for
+
+    def close(self) -> None:
+        self.sock.close()
+        self._thread.join(timeout=DRIPS * DRIP + 5)
+
+
+@pytest.fixture(params=["body", "headers"])
+def trickle(request: pytest.FixtureRequest) -> Iterator[TrickleServer]:
+    server = TrickleServer(request.param)
+    yield server
+    server.close()
+
+
+@pytest.mark.attack
+def test_a_trickling_provider_hits_the_total_deadline(trickle: TrickleServer) -> None:
+    with pytest.raises(TransportTimeout) as caught:
+        HttpClient(timeout=1).get(trickle.url, error=ProviderError)
+    assert "SECRET" not in str(caught.value)
+    assert trickle.sent < DRIPS
+
+
+class RedirectingServer:
+    """Answers 302 to ``target``; records each request path."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/token"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(
+                        f"HTTP/1.1 302 Found\r\nLocation: {self.target}\r\n"
+                        "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
+                    )
+                except OSError:
+                    continue
+
+    def close(self) -> None:
+        self.sock.close()
+        self._thread.join(timeout=5)
+
+
+@pytest.mark.attack
+def test_redirects_are_not_followed() -> None:
+    from tests.partner_host import PartnerHost
+
+    with PartnerHost() as elsewhere:
+        target = elsewhere.publish("/stolen", "{}")
+        redirecting = RedirectingServer(target)
+        try:
+            with pytest.raises(ProviderError, match="HTTP 302") as caught:
+                HttpClient(timeout=5).post_form(
+                    redirecting.url, {"code": "SECRET"}, error=ProviderError
+                )
+        finally:
+            redirecting.close()
+        assert caught.value.status == 302
+        assert elsewhere.hits == []
