@@ -34,10 +34,19 @@ django_itsme.E022    ``MIDDLEWARE`` has no ``SessionMiddleware`` (or subclass)
 django_itsme.E023    ``MIDDLEWARE`` has no ``AuthenticationMiddleware`` (or subclass)
 django_itsme.E024    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias is a
                      ``DummyCache``: request objects could never be served
+django_itsme.E028    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias is a
+                     ``LocMemCache``: it culls at ``MAX_ENTRIES``, so anonymous flow starts
+                     evict waiting users' request objects (whatever ``DEBUG`` is)
+django_itsme.E029    ``FLOW_START_LIMIT`` is not None or a whole number >= 0, or
+                     ``CLIENT_ADDRESS_HEADER`` is not None or a ``request.META`` key
 django_itsme.W001    ``ENVIRONMENT`` is the loopback simulator (plain http) while ``DEBUG`` is
                      False
 django_itsme.W002    the ``CACHE`` alias is per-process (``LocMemCache``) or stores nothing
                      (``DummyCache``) while ``DEBUG`` is False
+django_itsme.W006    ``REQUEST_BY`` is ``'reference'`` and the ``CACHE`` alias is a file or
+                     database cache that culls below ``MIN_CULLING_MAX_ENTRIES`` entries
+django_itsme.W007    flow starts are not limited (``FLOW_START_LIMIT`` off, or a ``DummyCache``
+                     that cannot count them) while ``DEBUG`` is False
 ===================  ==========================================================================
 
 Nothing is registered at import time: the app's ``ready()`` calls :func:`register_checks`.
@@ -56,7 +65,12 @@ from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.checks import Warning as CheckWarning
 from django.utils.module_loading import import_string
 
-from .conf import DJANGO_SETTINGS, inspect_settings
+from .conf import (
+    DJANGO_SETTINGS,
+    inspect_settings,
+    is_client_address_header,
+    is_flow_start_limit,
+)
 from .core.config import PROBLEMS, Problem
 from .core.environments import is_loopback_url, issuer_problem
 
@@ -84,6 +98,17 @@ AUTHENTICATION_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddle
 
 _DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 _LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+#: Caches that delete a share of their entries once they hold ``MAX_ENTRIES`` (300 by default).
+_CULLING_CACHES = (
+    "django.core.cache.backends.filebased.FileBasedCache",
+    "django.core.cache.backends.db.DatabaseCache",
+)
+#: ``MAX_ENTRIES`` a culling cache needs before request objects are reasonably safe in it: with
+#: ``FLOW_START_LIMIT`` at 20 a minute, one address keeps at most 200 request objects alive (10
+#: minutes each), so filling 100 000 entries takes 500 addresses at full speed.
+MIN_CULLING_MAX_ENTRIES = 100_000
+#: Django's default ``MAX_ENTRIES`` (``BaseCache``).
+_DJANGO_MAX_ENTRIES = 300
 
 #: The one registry of check ids: id -> what it is about. The core's protocol problems first,
 #: then the Django-only ones. A message with an id missing here is a programming error.
@@ -95,8 +120,12 @@ CHECKS: dict[str, str] = {
     "E022": "SessionMiddleware is not in MIDDLEWARE.",
     "E023": "AuthenticationMiddleware is not in MIDDLEWARE.",
     "E024": "REQUEST_BY is 'reference' but the CACHE alias is a DummyCache.",
+    "E028": "REQUEST_BY is 'reference' but the CACHE alias is a LocMemCache.",
+    "E029": "FLOW_START_LIMIT or CLIENT_ADDRESS_HEADER is invalid.",
     "W001": "ENVIRONMENT is the loopback simulator while DEBUG is False.",
     "W002": "The CACHE alias is not shared between processes while DEBUG is False.",
+    "W006": "REQUEST_BY is 'reference' and the CACHE alias culls at a small MAX_ENTRIES.",
+    "W007": "Flow starts are not limited while DEBUG is False.",
 }
 
 #: How to fix a core problem that comes without a hint of its own.
@@ -290,6 +319,106 @@ def _check_shared_cache(alias: str, backend: str) -> list[CheckMessage]:
     ]
 
 
+def _max_entries(alias: str) -> int:
+    """``MAX_ENTRIES`` of a cache alias, read as Django's ``BaseCache`` reads it."""
+    params: Mapping[str, Any] = getattr(settings, "CACHES", {}).get(alias, {})
+    options = params.get("OPTIONS") or {}
+    value = params.get("max_entries", options.get("MAX_ENTRIES", _DJANGO_MAX_ENTRIES))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return _DJANGO_MAX_ENTRIES
+
+
+def _check_evicted_request_objects(alias: str, backend: str) -> list[CheckMessage]:
+    """E028/W006: request objects in a cache that culls when anonymous visitors fill it."""
+    if _is_cache_backend(backend, _LOCMEM_CACHE):
+        return [
+            _message(
+                "E028",
+                f"REQUEST_BY is 'reference' but the CACHE alias {alias!r} is a LocMemCache: it "
+                f"keeps at most MAX_ENTRIES entries ({_max_entries(alias)}) and culls when full, "
+                "so a few hundred anonymous flow starts evict the request objects itsme is about "
+                "to fetch for waiting users (and other processes cannot serve them).",
+                hint="Point CACHE at a shared cache (Redis or Memcached), or set REQUEST_BY to "
+                "'value', which stores no request objects.",
+                obj="ITSME['CACHE']",
+            )
+        ]
+    culls = any(_is_cache_backend(backend, path) for path in _CULLING_CACHES)
+    max_entries = _max_entries(alias)
+    if not culls or max_entries >= MIN_CULLING_MAX_ENTRIES:
+        return []
+    return [
+        _message(
+            "W006",
+            f"REQUEST_BY is 'reference' and the CACHE alias {alias!r} culls entries once it "
+            f"holds MAX_ENTRIES ({max_entries}): anonymous flow starts can evict the request "
+            "objects itsme is about to fetch for waiting users.",
+            hint=f"Set OPTIONS['MAX_ENTRIES'] of that cache to at least "
+            f"{MIN_CULLING_MAX_ENTRIES}, use Redis or Memcached, or set REQUEST_BY to 'value'.",
+            obj="ITSME['CACHE']",
+        )
+    ]
+
+
+def _check_flow_start_limit(raw: Mapping[str, Any], backend: str) -> list[CheckMessage]:
+    """E029: the limit's settings; W007: no limit in production."""
+    messages: list[CheckMessage] = []
+    limit = raw.get("FLOW_START_LIMIT", DJANGO_SETTINGS["FLOW_START_LIMIT"])
+    header = raw.get("CLIENT_ADDRESS_HEADER", DJANGO_SETTINGS["CLIENT_ADDRESS_HEADER"])
+    if not is_flow_start_limit(limit):
+        shown = repr(limit) if isinstance(limit, int | float | str) else f"a {type(limit).__name__}"
+        messages.append(
+            _message(
+                "E029",
+                f"FLOW_START_LIMIT must be None or a whole number >= 0, not {shown}.",
+                hint="Set FLOW_START_LIMIT to the flow starts allowed per client address and "
+                "minute (default 20), or to None (or 0) for no limit.",
+                obj="ITSME['FLOW_START_LIMIT']",
+            )
+        )
+    if not is_client_address_header(header):
+        shown = repr(header) if isinstance(header, str) else f"a {type(header).__name__}"
+        messages.append(
+            _message(
+                "E029",
+                f"CLIENT_ADDRESS_HEADER must be None or a request.META key, not {shown}.",
+                hint="Name the header your reverse proxy sets as Django sees it, e.g. "
+                "'HTTP_X_FORWARDED_FOR' for X-Forwarded-For, or leave it out to use REMOTE_ADDR.",
+                obj="ITSME['CLIENT_ADDRESS_HEADER']",
+            )
+        )
+    if messages or settings.DEBUG:
+        return messages
+    if not limit:
+        why = "FLOW_START_LIMIT is off"
+    elif _is_cache_backend(backend, _DUMMY_CACHE):
+        why = "the CACHE alias is a DummyCache, in which FLOW_START_LIMIT cannot count"
+    else:
+        return []
+    return [
+        _message(
+            "W007",
+            f"{why}: anonymous visitors can start any number of itsme flows, each of which "
+            "stores a session (and, with REQUEST_BY 'reference', a request object).",
+            hint="Keep FLOW_START_LIMIT (default 20 per client address and minute) and a "
+            "shared cache as CACHE, or limit /itsme/login/ in front of Django.",
+            obj="ITSME['FLOW_START_LIMIT']",
+        )
+    ]
+
+
+def _check_visitor_storage(
+    raw: Mapping[str, Any], alias: str | None, backend: str
+) -> list[CheckMessage]:
+    """What anonymous visitors can make the site store, and evict (issue 9)."""
+    messages: list[CheckMessage] = []
+    if alias is not None and raw.get("REQUEST_BY") == "reference":
+        messages += _check_evicted_request_objects(alias, backend)
+    return messages + _check_flow_start_limit(raw, backend)
+
+
 def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """Check ``settings.ITSME``: the core's problems, then the Django-only keys.
 
@@ -320,6 +449,7 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     messages += _check_production_environment(raw)
     if alias is not None:
         messages += _check_shared_cache(alias, backend)
+    messages += _check_visitor_storage(raw, alias, backend)
     return messages
 
 

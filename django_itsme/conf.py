@@ -7,6 +7,7 @@ and checked once); this module adds the Django-only keys and caches the result u
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,15 @@ from django.dispatch import receiver
 
 from .core.config import ClientConfig, Problem, parse_config
 
-__all__ = ["DJANGO_SETTINGS", "ItsmeSettings", "clear_settings", "get_settings", "inspect_settings"]
+__all__ = [
+    "DJANGO_SETTINGS",
+    "ItsmeSettings",
+    "clear_settings",
+    "get_settings",
+    "inspect_settings",
+    "is_client_address_header",
+    "is_flow_start_limit",
+]
 
 #: The keys only the Django layer reads, with their defaults.
 DJANGO_SETTINGS: dict[str, Any] = {
@@ -26,7 +35,28 @@ DJANGO_SETTINGS: dict[str, Any] = {
     "CREATE_USERS": True,
     #: The Django cache alias that holds discovery, provider keys and request objects.
     "CACHE": "default",
+    #: Flow starts per client address per minute (None or 0: no limit). A person never gets
+    #: near 20 (each start opens the itsme app); a script stops after storing 20 sessions and
+    #: request objects per address and minute (throttle.py).
+    "FLOW_START_LIMIT": 20,
+    #: The ``request.META`` key of a header a trusted reverse proxy sets to the client's address
+    #: (``"HTTP_X_FORWARDED_FOR"``); None counts flow starts by ``REMOTE_ADDR``.
+    "CLIENT_ADDRESS_HEADER": None,
 }
+
+#: What ``CLIENT_ADDRESS_HEADER`` looks like: a ``request.META`` key.
+_META_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def is_flow_start_limit(value: object) -> bool:
+    """Tell whether ``value`` is a valid ``FLOW_START_LIMIT``: None or a whole number >= 0."""
+    return value is None or (type(value) is int and value >= 0)
+
+
+def is_client_address_header(value: object) -> bool:
+    """Tell whether ``value`` is a valid ``CLIENT_ADDRESS_HEADER``: None or a ``request.META``
+    key such as ``"HTTP_X_FORWARDED_FOR"``."""
+    return value is None or (isinstance(value, str) and bool(_META_KEY.fullmatch(value)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +66,15 @@ class ItsmeSettings:
     :ivar client: the protocol configuration (client id, issuer, keys, services, ...).
     :ivar create_users: ``CREATE_USERS``.
     :ivar cache_alias: ``CACHE``.
+    :ivar flow_start_limit: ``FLOW_START_LIMIT``; 0 when there is no limit.
+    :ivar client_address_header: ``CLIENT_ADDRESS_HEADER``.
     """
 
     client: ClientConfig
     create_users: bool
     cache_alias: str
+    flow_start_limit: int = 0
+    client_address_header: str | None = None
 
 
 _lock = threading.Lock()
@@ -60,7 +94,18 @@ def inspect_settings() -> tuple[ItsmeSettings | None, list[Problem]]:
     cache_alias = raw.get("CACHE", DJANGO_SETTINGS["CACHE"])
     if not isinstance(create_users, bool) or not isinstance(cache_alias, str):
         return None, problems
-    return ItsmeSettings(config, create_users, cache_alias), problems
+    flow_start_limit = raw.get("FLOW_START_LIMIT", DJANGO_SETTINGS["FLOW_START_LIMIT"])
+    header = raw.get("CLIENT_ADDRESS_HEADER", DJANGO_SETTINGS["CLIENT_ADDRESS_HEADER"])
+    if not is_flow_start_limit(flow_start_limit) or not is_client_address_header(header):
+        return None, problems
+    parsed = ItsmeSettings(
+        config,
+        create_users,
+        cache_alias,
+        flow_start_limit=flow_start_limit or 0,
+        client_address_header=header,
+    )
+    return parsed, problems
 
 
 def get_settings() -> ItsmeSettings:

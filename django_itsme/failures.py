@@ -102,6 +102,11 @@ MISCONFIGURED = Failure(
     _("itsme login is not available"),
     _("itsme login is not available on this site right now. Please try again later."),
 )
+TOO_MANY_FLOWS = Failure(
+    429,
+    _("Too many itsme requests"),
+    _("You started many itsme requests in a short time. Please wait a minute and try again."),
+)
 
 
 #: Failures recognised by their code alone, whatever raised them.
@@ -113,6 +118,7 @@ BY_CODE: dict[str, Failure] = {
     "not_linked": NOT_LINKED,
     "unknown_confirmation": EXPIRED,
     "invalid_state": EXPIRED,
+    "too_many_flows": TOO_MANY_FLOWS,
 }
 
 

@@ -28,6 +28,7 @@ from .confirmations import finish_confirmation
 from .core.errors import ConfigurationError, ItsmeError
 from .failures import render_failure
 from .flows import begin_flow, pop_flow, safe_next
+from .throttle import allow_flow_start, refuse_flow_start
 
 __all__ = ["callback", "jwks", "login_view", "request_object"]
 
@@ -41,6 +42,8 @@ JWKS_MAX_AGE = 3600
 def login_view(request: HttpRequest) -> HttpResponseBase:
     """Start a flow: ``?service=<name>`` (default ``login``), ``?next=<url on this site>``."""
     service = request.GET.get("service") or "login"
+    if not allow_flow_start(request):  # before anything is stored for this visitor
+        return refuse_flow_start(request, service[:64])
     next_url = safe_next(request, request.GET.get("next"))
     try:
         auth = begin_flow(request, service, next_url=next_url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -35,6 +36,9 @@ MIDDLEWARE = list(settings.MIDDLEWARE)
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 DUMMY = "django.core.cache.backends.dummy.DummyCache"
 FILE_BASED = "django.core.cache.backends.filebased.FileBasedCache"
+DATABASE = "django.core.cache.backends.db.DatabaseCache"
+REDIS = "django.core.cache.backends.redis.RedisCache"
+MEMCACHED = "django.core.cache.backends.memcached.PyMemcacheCache"
 THIS_MODULE = "tests.app.test_checks"
 
 
@@ -104,11 +108,11 @@ def test_baseline_with_debug_is_clean() -> None:
     assert ids(DEBUG=True) == []
 
 
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+LOCMEM_CACHES = {"default": {"BACKEND": LOCMEM}}
 
 
 def test_baseline_without_debug_warns_about_simulator_and_cache() -> None:
-    assert ids(DEBUG=False, CACHES=LOCMEM) == ["django_itsme.W001", "django_itsme.W002"]
+    assert ids(DEBUG=False, CACHES=LOCMEM_CACHES) == ["django_itsme.W001", "django_itsme.W002"]
 
 
 def test_production_like_settings_are_clean(shared_cache: dict[str, Any]) -> None:
@@ -329,8 +333,111 @@ def test_e024_request_by_reference_with_dummy_cache() -> None:
     assert message.obj == "ITSME['CACHE']"
 
 
-def test_request_by_reference_with_a_real_cache_is_fine() -> None:
-    assert ids(ITSME=itsme(REQUEST_BY="reference")) == []
+@pytest.mark.parametrize("backend", [REDIS, MEMCACHED])
+def test_request_by_reference_with_a_shared_evicting_cache_is_fine(backend: str) -> None:
+    caches = {"default": {"BACKEND": backend, "LOCATION": "127.0.0.1:9"}}
+    assert ids(ITSME=itsme(REQUEST_BY="reference"), CACHES=caches) == []
+
+
+# ------------------------------------------------------------------ what visitors can store
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("debug", [True, False])
+def test_e028_request_by_reference_with_locmem_cache(debug: bool) -> None:
+    """LocMemCache culls at 300 entries: a few hundred anonymous flow starts pushed out the
+    request objects itsme was about to fetch (tests/app/test_throttle.py). An error even with
+    DEBUG: runserver is one process, but the culling is the same."""
+    messages = run(DEBUG=debug, ITSME=itsme(ENVIRONMENT="e2e", REQUEST_BY="reference"))
+    e028 = [m for m in messages if m.id == "django_itsme.E028"]
+    assert len(e028) == 1
+    assert e028[0].level == django_checks.ERROR
+    assert e028[0].obj == "ITSME['CACHE']"
+    assert "LocMemCache" in e028[0].msg
+    assert "Redis" in (e028[0].hint or "")
+
+
+def test_e028_subclass_of_locmem() -> None:
+    caches = {"default": {"BACKEND": f"{THIS_MODULE}.CustomLocMemCache"}}
+    assert ids(ITSME=itsme(REQUEST_BY="reference"), CACHES=caches) == ["django_itsme.E028"]
+
+
+def test_locmem_cache_with_request_by_value_is_fine() -> None:
+    assert ids(ITSME=itsme(REQUEST_BY="value")) == []
+
+
+@pytest.mark.parametrize("backend", [FILE_BASED, DATABASE])
+def test_w006_culling_cache_with_few_entries(backend: str, tmp_path: Path) -> None:
+    caches = {"default": {"BACKEND": backend, "LOCATION": str(tmp_path / "c")}}
+    message = only(ITSME=itsme(REQUEST_BY="reference"), CACHES=caches)
+    assert message.id == "django_itsme.W006"
+    assert message.level == django_checks.WARNING
+    assert "300" in message.msg
+    assert "MAX_ENTRIES" in (message.hint or "")
+
+
+def test_w006_counts_the_configured_max_entries(tmp_path: Path) -> None:
+    small = {"MAX_ENTRIES": checks.MIN_CULLING_MAX_ENTRIES - 1}
+    large = {"MAX_ENTRIES": checks.MIN_CULLING_MAX_ENTRIES}
+    for options, expected in ((small, ["django_itsme.W006"]), (large, [])):
+        caches = {"default": {"BACKEND": FILE_BASED, "LOCATION": str(tmp_path), "OPTIONS": options}}
+        assert ids(ITSME=itsme(REQUEST_BY="reference"), CACHES=caches) == expected
+
+
+def test_w006_only_with_request_by_reference(tmp_path: Path) -> None:
+    caches = {"default": {"BACKEND": FILE_BASED, "LOCATION": str(tmp_path)}}
+    assert ids(ITSME=itsme(REQUEST_BY="value"), CACHES=caches) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "obj"),
+    [
+        ({"FLOW_START_LIMIT": -1}, "ITSME['FLOW_START_LIMIT']"),
+        ({"FLOW_START_LIMIT": 2.5}, "ITSME['FLOW_START_LIMIT']"),
+        ({"FLOW_START_LIMIT": True}, "ITSME['FLOW_START_LIMIT']"),
+        ({"FLOW_START_LIMIT": "20"}, "ITSME['FLOW_START_LIMIT']"),
+        ({"CLIENT_ADDRESS_HEADER": "X-Forwarded-For"}, "ITSME['CLIENT_ADDRESS_HEADER']"),
+        ({"CLIENT_ADDRESS_HEADER": ""}, "ITSME['CLIENT_ADDRESS_HEADER']"),
+        ({"CLIENT_ADDRESS_HEADER": ["HTTP_X_REAL_IP"]}, "ITSME['CLIENT_ADDRESS_HEADER']"),
+    ],
+)
+def test_e029_flow_start_limit_settings(changes: dict[str, Any], obj: str) -> None:
+    message = only(ITSME=itsme(**changes))
+    assert message.id == "django_itsme.E029"
+    assert message.obj == obj
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"FLOW_START_LIMIT": None},
+        {"FLOW_START_LIMIT": 0},
+        {"FLOW_START_LIMIT": 5},
+        {"CLIENT_ADDRESS_HEADER": "HTTP_X_FORWARDED_FOR"},
+        {"CLIENT_ADDRESS_HEADER": "REMOTE_ADDR"},
+    ],
+)
+def test_valid_flow_start_limit_settings(changes: dict[str, Any]) -> None:
+    assert ids(ITSME=itsme(**changes)) == []
+
+
+@pytest.mark.parametrize("off", [None, 0])
+def test_w007_no_flow_start_limit_without_debug(off: int | None, shared_cache: Any) -> None:
+    message = only(
+        DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e", FLOW_START_LIMIT=off), CACHES=shared_cache
+    )
+    assert message.id == "django_itsme.W007"
+    assert message.obj == "ITSME['FLOW_START_LIMIT']"
+
+
+def test_w007_the_limit_cannot_count_in_a_dummy_cache() -> None:
+    assert ids(
+        DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES={"default": {"BACKEND": DUMMY}}
+    ) == ["django_itsme.W002", "django_itsme.W007"]
+
+
+def test_no_flow_start_limit_with_debug_is_fine() -> None:
+    assert ids(DEBUG=True, ITSME=itsme(FLOW_START_LIMIT=None)) == []
 
 
 # ------------------------------------------------------------------ warnings W001-W002
@@ -344,14 +451,15 @@ def test_w001_simulator_without_debug(shared_cache: dict[str, Any]) -> None:
 
 
 def test_w002_locmem_cache_without_debug() -> None:
-    message = only(DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES=LOCMEM)
+    message = only(DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES=LOCMEM_CACHES)
     assert message.id == "django_itsme.W002"
     assert message.level == django_checks.WARNING
     assert "LocMemCache" in message.msg
 
 
 def test_w002_dummy_cache_without_debug() -> None:
-    message = only(
+    # W007 too: the flow-start limit cannot count in a cache that stores nothing.
+    message, _w007 = run(
         DEBUG=False, ITSME=itsme(ENVIRONMENT="e2e"), CACHES={"default": {"BACKEND": DUMMY}}
     )
     assert message.id == "django_itsme.W002"
@@ -366,18 +474,21 @@ def test_w002_subclass_of_locmem() -> None:
 def test_e024_and_w002_together_without_debug() -> None:
     assert ids(
         DEBUG=False,
-        ITSME=itsme(ENVIRONMENT="e2e", REQUEST_BY="reference"),
+        ITSME=itsme(ENVIRONMENT="e2e", REQUEST_BY="reference", FLOW_START_LIMIT=None),
         CACHES={"default": {"BACKEND": DUMMY}},
-    ) == ["django_itsme.E024", "django_itsme.W002"]
+    ) == ["django_itsme.E024", "django_itsme.W002", "django_itsme.W007"]
 
 
 # ------------------------------------------------------------------ the registry
 
 
 def test_every_id_is_registered_once() -> None:
+    """Core ids first, then the Django side's (other ids are added by other features)."""
     assert list(checks.CHECKS)[: len(PROBLEMS)] == list(PROBLEMS)
-    django_ids = [f"E{n:03d}" for n in range(19, 25)] + ["W001", "W002"]
-    assert list(checks.CHECKS)[len(PROBLEMS) :] == django_ids
+    django_ids = list(checks.CHECKS)[len(PROBLEMS) :]
+    assert {f"E{n:03d}" for n in range(19, 25)} | {"W001", "W002"} <= set(django_ids)
+    assert {"E028", "E029", "W006", "W007"} <= set(django_ids)
+    assert all(re.fullmatch(r"[EW]0[0-9][0-9]", check_id) for check_id in django_ids)
 
 
 def test_an_unregistered_id_is_a_programming_error() -> None:
@@ -429,7 +540,7 @@ def test_register_checks_is_idempotent_and_tagged() -> None:
     assert registered.count(checks.check_settings) == 1
     assert registered.count(checks.check_installation) == 1
     assert registry.tag_exists(checks.ITSME_TAG)
-    with override_settings(DEBUG=False, CACHES=LOCMEM):
+    with override_settings(DEBUG=False, CACHES=LOCMEM_CACHES):
         found = django_checks.run_checks(tags=[checks.ITSME_TAG])
     assert [m.id for m in found] == ["django_itsme.W001", "django_itsme.W002"]
 
