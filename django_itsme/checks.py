@@ -34,6 +34,7 @@ django_itsme.E022    ``MIDDLEWARE`` has no ``SessionMiddleware`` (or subclass)
 django_itsme.E023    ``MIDDLEWARE`` has no ``AuthenticationMiddleware`` (or subclass)
 django_itsme.E024    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias is a
                      ``DummyCache``: request objects could never be served
+django_itsme.E025    ``LINK_MAX_AGE`` is not None or a whole number of seconds > 0
 django_itsme.E028    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias is a
                      ``LocMemCache``: it culls at ``MAX_ENTRIES``, so anonymous flow starts
                      evict waiting users' request objects (whatever ``DEBUG`` is)
@@ -70,6 +71,7 @@ from .conf import (
     inspect_settings,
     is_client_address_header,
     is_flow_start_limit,
+    is_link_max_age,
 )
 from .core.config import PROBLEMS, Problem
 from .core.environments import is_loopback_url, issuer_problem
@@ -120,6 +122,7 @@ CHECKS: dict[str, str] = {
     "E022": "SessionMiddleware is not in MIDDLEWARE.",
     "E023": "AuthenticationMiddleware is not in MIDDLEWARE.",
     "E024": "REQUEST_BY is 'reference' but the CACHE alias is a DummyCache.",
+    "E025": "LINK_MAX_AGE is not None or a whole number of seconds > 0.",
     "E028": "REQUEST_BY is 'reference' but the CACHE alias is a LocMemCache.",
     "E029": "FLOW_START_LIMIT or CLIENT_ADDRESS_HEADER is invalid.",
     "W001": "ENVIRONMENT is the loopback simulator while DEBUG is False.",
@@ -236,6 +239,22 @@ def _check_create_users(raw: Mapping[str, Any]) -> list[CheckMessage]:
             hint="True creates a local user on the first itsme login of an unknown person; "
             "False lets only people whose itsme identity is already linked log in.",
             obj="ITSME['CREATE_USERS']",
+        )
+    ]
+
+
+def _check_link_max_age(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    value = raw.get("LINK_MAX_AGE", DJANGO_SETTINGS["LINK_MAX_AGE"])
+    if is_link_max_age(value):
+        return []
+    shown = repr(value) if isinstance(value, int | float) else f"a {type(value).__name__}"
+    return [
+        _message(
+            "E025",
+            f"LINK_MAX_AGE must be None or a whole number of seconds > 0, not {shown}.",
+            hint="Set LINK_MAX_AGE to how recent a login must be to link an itsme identity "
+            "(e.g. 300), or to None for no requirement.",
+            obj="ITSME['LINK_MAX_AGE']",
         )
     ]
 
@@ -441,6 +460,7 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     if not isinstance(raw, dict):
         return messages
     messages += _check_create_users(raw)
+    messages += _check_link_max_age(raw)
     alias, cache_messages = _check_cache_alias(raw)
     messages += cache_messages
     backend = _cache_backend(alias) if alias is not None else ""

@@ -27,6 +27,7 @@ __all__ = [
     "inspect_settings",
     "is_client_address_header",
     "is_flow_start_limit",
+    "is_link_max_age",
 ]
 
 #: The keys only the Django layer reads, with their defaults.
@@ -42,6 +43,8 @@ DJANGO_SETTINGS: dict[str, Any] = {
     #: The ``request.META`` key of a header a trusted reverse proxy sets to the client's address
     #: (``"HTTP_X_FORWARDED_FOR"``); None counts flow starts by ``REMOTE_ADDR``.
     "CLIENT_ADDRESS_HEADER": None,
+    #: ``itsme:link`` only for a login at most this many seconds old in this session (None: any).
+    "LINK_MAX_AGE": None,
 }
 
 #: What ``CLIENT_ADDRESS_HEADER`` looks like: a ``request.META`` key.
@@ -59,6 +62,11 @@ def is_client_address_header(value: object) -> bool:
     return value is None or (isinstance(value, str) and bool(_META_KEY.fullmatch(value)))
 
 
+def is_link_max_age(value: object) -> bool:
+    """Tell whether ``value`` is a valid ``LINK_MAX_AGE``: None or a whole number of seconds > 0."""
+    return value is None or (type(value) is int and value > 0)
+
+
 @dataclass(frozen=True, slots=True)
 class ItsmeSettings:
     """Everything the Django app reads from ``ITSME``, checked.
@@ -68,6 +76,7 @@ class ItsmeSettings:
     :ivar cache_alias: ``CACHE``.
     :ivar flow_start_limit: ``FLOW_START_LIMIT``; 0 when there is no limit.
     :ivar client_address_header: ``CLIENT_ADDRESS_HEADER``.
+    :ivar link_max_age: ``LINK_MAX_AGE``.
     """
 
     client: ClientConfig
@@ -75,6 +84,7 @@ class ItsmeSettings:
     cache_alias: str
     flow_start_limit: int = 0
     client_address_header: str | None = None
+    link_max_age: int | None = None
 
 
 _lock = threading.Lock()
@@ -98,12 +108,16 @@ def inspect_settings() -> tuple[ItsmeSettings | None, list[Problem]]:
     header = raw.get("CLIENT_ADDRESS_HEADER", DJANGO_SETTINGS["CLIENT_ADDRESS_HEADER"])
     if not is_flow_start_limit(flow_start_limit) or not is_client_address_header(header):
         return None, problems
+    link_max_age = raw.get("LINK_MAX_AGE", DJANGO_SETTINGS["LINK_MAX_AGE"])
+    if not is_link_max_age(link_max_age):
+        return None, problems
     parsed = ItsmeSettings(
         config,
         create_users,
         cache_alias,
         flow_start_limit=flow_start_limit or 0,
         client_address_header=header,
+        link_max_age=link_max_age,
     )
     return parsed, problems
 

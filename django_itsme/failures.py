@@ -3,6 +3,8 @@
 Every failure, whatever raised it, ends here: a friendly, translatable page with a retry link,
 the status below, exactly one WARNING line on the ``django_itsme`` logger naming the error code,
 and the ``login_failed`` signal. Nothing else changes: no user, no identity, no login session.
+An exception that is no :class:`~django_itsme.core.errors.ItsmeError` (a bug in a site's hook or
+receiver) ends here too, through :func:`render_unexpected_failure`: one ERROR line instead.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -27,12 +30,14 @@ from .core.errors import (
 from .logsafe import quote_for_log
 from .signals import login_failed
 
-__all__ = ["Failure", "describe_failure", "render_failure"]
+__all__ = ["Failure", "describe_failure", "render_failure", "render_unexpected_failure"]
 
 logger = logging.getLogger("django_itsme")
 
 #: Codes of errors that are not ItsmeError instances (raised by the views themselves).
 UNKNOWN_STATE = "unknown_state"
+#: The code of an exception that is no ItsmeError (see :func:`render_unexpected_failure`).
+INTERNAL_ERROR = "internal_error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +68,33 @@ NO_ACCOUNT = Failure(
     403,
     _("No account is linked to this itsme identity"),
     _(
-        "No account on this site is linked to your itsme identity. Log in another way first, "
-        "then use itsme once to link it."
+        "No account on this site is linked to your itsme identity. To use itsme here, log in "
+        "another way first, then link your itsme identity to your account."
+    ),
+)
+ALREADY_LINKED = Failure(
+    409,
+    _("This itsme identity is linked to another account"),
+    _(
+        "This itsme identity is already linked to another account on this site, so it was not "
+        "linked to yours. Nothing was changed."
+    ),
+)
+LINK_USER_CHANGED = Failure(
+    403,
+    _("Linking was cancelled"),
+    _(
+        "The link was started by another login, or you logged out or changed your password "
+        "since. Nothing was linked. Please log in and start again."
+    ),
+)
+INTERNAL = Failure(
+    # Never a 5xx: the answer is the site's final word on this flow, and it is not retried.
+    400,
+    _("The itsme request could not be completed"),
+    _(
+        "Something went wrong on this site while finishing your itsme request. Nothing was "
+        "changed. Please try again later."
     ),
 )
 INACTIVE = Failure(
@@ -119,6 +149,9 @@ BY_CODE: dict[str, Failure] = {
     "unknown_confirmation": EXPIRED,
     "invalid_state": EXPIRED,
     "too_many_flows": TOO_MANY_FLOWS,
+    "already_linked": ALREADY_LINKED,
+    "link_user_changed": LINK_USER_CHANGED,
+    INTERNAL_ERROR: INTERNAL,
 }
 
 
@@ -173,10 +206,69 @@ def render_failure(
         type(error).__name__ if error is not None else "-",
         detail,
     )
+    return _signal_and_render(
+        request, error, code=code, failure=failure, service=service, retry_url=retry_url
+    )
+
+
+def render_unexpected_failure(
+    request: HttpRequest,
+    exc: Exception,
+    *,
+    service: str | None,
+    retry_url: str | None = None,
+) -> HttpResponse:
+    """The last resort for an exception that is no ``ItsmeError``: log, signal, render (never 500).
+
+    The ERROR line names the exception's type and where it was raised, never its message (a
+    foreign message may quote a code, a token or personal data); the ``login_failed`` signal
+    gets code ``internal_error`` and ``error=None``.
+
+    :param exc: what was raised (a bug in a site's hook or receiver, or in django-itsme).
+    :param service: the service's name, when known.
+    :param retry_url: where "Try again" leads; None hides the link.
+    """
+    logger.error(
+        "itsme flow failed: code=%s service=%s status=%s error=%s at=%s",
+        INTERNAL_ERROR,
+        quote_for_log(service),
+        INTERNAL.status,
+        quote_for_log(type(exc).__qualname__),
+        quote_for_log(_raised_at(exc)),
+    )
+    return _signal_and_render(
+        request, None, code=INTERNAL_ERROR, failure=INTERNAL, service=service, retry_url=retry_url
+    )
+
+
+def _raised_at(exc: BaseException) -> str:
+    """``module:line`` of the innermost frame of ``exc``'s traceback (no locals, no message)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return "-"
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_globals.get('__name__', '?')}:{tb.tb_lineno}"
+
+
+def _signal_and_render(
+    request: HttpRequest,
+    error: ItsmeError | None,
+    *,
+    code: str,
+    failure: Failure,
+    service: str | None,
+    retry_url: str | None,
+) -> HttpResponse:
     login_failed.send(sender=None, request=request, code=code, error=error, service=service)
     context = {"failure": failure, "code": code, "retry_url": retry_url}
+    user = getattr(request, "user", None)
+    if code == "no_account" and user is not None and user.is_authenticated:
+        # Someone is logged in here: show who, and the explicit way to link (itsme:link).
+        context["link_url"] = reverse("itsme:link")
+        context["username"] = user.get_username()
     response = render(request, "django_itsme/failure.html", context, status=failure.status)
-    # The line above is the one log line of this failure: tell django.request (which logs every
+    # The log line above is the one line of this failure: tell django.request (which logs every
     # 4xx/5xx answer) that it has been logged already.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response

@@ -5,32 +5,55 @@ its callback arrives, whatever the outcome (``state`` is one-time: RFC 6749 §10
 and forgotten after :data:`FLOW_LIFETIME`. mozilla-django-oidc keeps a similar map
 (``oidc_states``); ours also holds what itsme needs at the callback (service, redirect URI,
 expected ``sub``, ``next``), so it is kept separately under its own session key.
+
+A flow started by ``itsme:link`` also records who started it (:func:`link_owner`: the user's pk
+and session auth hash); its callback links only for that same user, still logged in with the
+same password (:func:`check_link_owner`). Every pending flow is dropped when anyone logs in or
+out, by any backend (:func:`drop_flows_on_login`, :func:`drop_flows_on_logout`, connected by the
+app's ``ready()``): nothing started before a login survives it, so a flow planted in a session
+(cookie tossing) cannot finish in the session of the person who logs in next. The functions that
+handle flows hide their variables from Django's error reports (``sensitive_variables``): a flow
+holds the ``nonce`` and the PKCE ``code_verifier``.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
+from django.views.decorators.debug import sensitive_variables
 
 from .cache import new_request_object_token, store_request_object
 from .client import get_client
 from .conf import get_settings
 from .core.client import AuthenticationRequest
 from .core.confirm import ConfirmTemplate
+from .core.errors import ItsmeError
 
 __all__ = [
     "FLOW_LIFETIME",
+    "LINK_KEY",
     "MAX_FLOWS",
+    "LinkUserChanged",
     "begin_flow",
+    "check_link_owner",
+    "drop_flows",
+    "drop_flows_on_login",
+    "drop_flows_on_logout",
+    "link_owner",
+    "login_is_recent",
     "pop_flow",
     "safe_next",
     "save_flow",
@@ -45,8 +68,20 @@ SESSION_KEY = "django_itsme_flows"
 FLOW_LIFETIME = 600
 #: Flows kept per session; the oldest is dropped beyond this (a user with many tabs open).
 MAX_FLOWS = 10
+#: The key of a flow's owner (``itsme:link`` flows only): ``{"user": pk, "hash": auth hash}``.
+LINK_KEY = "link"
+#: When this session's user last logged in (seconds since the epoch), for ``LINK_MAX_AGE``.
+LOGIN_AT_SESSION_KEY = "django_itsme_login_at"
 
 
+class LinkUserChanged(ItsmeError):
+    """An ``itsme:link`` callback arrived while another user, or nobody, is logged in, or after
+    the user's password changed: the flow's owner is not who is logged in now."""
+
+    code = "link_user_changed"
+
+
+@sensitive_variables()
 def _flows(session: SessionBase, now: float) -> dict[str, dict[str, Any]]:
     stored = session.get(SESSION_KEY)
     if not isinstance(stored, dict):
@@ -58,6 +93,7 @@ def _flows(session: SessionBase, now: float) -> dict[str, dict[str, Any]]:
     }
 
 
+@sensitive_variables()
 def save_flow(session: SessionBase, state: str, flow: dict[str, Any]) -> None:
     """Remember a started flow under its ``state``."""
     now = time.time()
@@ -69,6 +105,7 @@ def save_flow(session: SessionBase, state: str, flow: dict[str, Any]) -> None:
     session[SESSION_KEY] = flows
 
 
+@sensitive_variables()
 def pop_flow(session: SessionBase, state: str | None) -> dict[str, Any] | None:
     """Take the flow started with ``state`` out of the session; None if unknown or expired."""
     if SESSION_KEY not in session:
@@ -80,6 +117,75 @@ def pop_flow(session: SessionBase, state: str | None) -> dict[str, Any] | None:
     else:
         del session[SESSION_KEY]
     return flow
+
+
+def drop_flows(session: SessionBase) -> None:
+    """Forget every pending flow of this session (a started flow can then no longer finish)."""
+    session.pop(SESSION_KEY, None)
+
+
+def drop_flows_on_login(sender: Any, *, request: HttpRequest | None, **kwargs: Any) -> None:
+    """``user_logged_in`` receiver: drop pending flows, note the login time (``LINK_MAX_AGE``).
+
+    Django keeps an anonymous session's data across ``login()``, so without this a flow started
+    before the login (perhaps by someone else, in a planted session) would finish after it.
+    The itsme callback's own login comes after its flow was popped, so only the others go.
+    """
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    drop_flows(session)
+    session[LOGIN_AT_SESSION_KEY] = int(time.time())
+
+
+def drop_flows_on_logout(sender: Any, *, request: HttpRequest | None, **kwargs: Any) -> None:
+    """``user_logged_out`` receiver: drop pending flows (sites whose logout keeps the session)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        drop_flows(session)
+        session.pop(LOGIN_AT_SESSION_KEY, None)
+
+
+def login_is_recent(session: SessionBase, max_age: int | None, *, now: float) -> bool:
+    """Whether this session's login is at most ``max_age`` seconds old (``LINK_MAX_AGE``).
+
+    :param max_age: ``LINK_MAX_AGE``; None means no requirement (always True).
+    :param now: the current time, in seconds since the epoch.
+    :returns: False when no login time was recorded (a session older than this rule).
+    """
+    if max_age is None:
+        return True
+    logged_in_at = session.get(LOGIN_AT_SESSION_KEY)
+    if not isinstance(logged_in_at, int | float) or isinstance(logged_in_at, bool):
+        return False
+    return 0 <= now - logged_in_at <= max_age
+
+
+def link_owner(user: AbstractBaseUser) -> dict[str, str]:
+    """What an ``itsme:link`` flow records about the user who starts it (under :data:`LINK_KEY`).
+
+    The session auth hash changes with the password, so a flow started before a password change
+    cannot link after it.
+    """
+    return {"user": str(user.pk), "hash": user.get_session_auth_hash()}
+
+
+def check_link_owner(flow: Mapping[str, Any], user: AbstractBaseUser | AnonymousUser) -> None:
+    """Make sure the user logged in now is the one who started this ``itsme:link`` flow.
+
+    :param flow: a flow started by ``itsme:link`` (it has :data:`LINK_KEY`).
+    :param user: ``request.user`` at the callback.
+    :raises LinkUserChanged: nobody or someone else is logged in, or the password changed.
+    """
+    owner = flow.get(LINK_KEY)
+    if (
+        not isinstance(owner, dict)
+        or not isinstance(user, AbstractBaseUser)
+        or not user.is_authenticated
+        or not constant_time_compare(str(owner.get("user", "")), str(user.pk))
+        or not constant_time_compare(str(owner.get("hash", "")), user.get_session_auth_hash())
+    ):
+        raise LinkUserChanged("The user who started this link is not the one logged in now.")
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -111,6 +217,7 @@ def _ui_locales() -> str | None:
     return language if language in ITSME_LANGUAGES else None
 
 
+@sensitive_variables()
 def begin_flow(
     request: HttpRequest,
     service: str,

@@ -1,4 +1,13 @@
-"""A verified itsme identity -> a Django user, inside one transaction, linked by ``sub`` only."""
+"""A verified itsme identity -> a Django user, inside one transaction, linked by ``sub`` only.
+
+Two doors, never mixed (D-MAP: ``sub`` is the only stable identifier of a person):
+
+* :func:`find_or_create_user` serves ``itsme:login``: a known ``sub`` is its own user, an unknown
+  one gets a new user (``CREATE_USERS``) or :class:`NoAccount`. It never links a ``sub`` to an
+  existing account, whoever is logged in.
+* :func:`link_to_user` serves ``itsme:link``: the user who explicitly asked (and is checked to be
+  the one who started the flow) gets the ``sub``; a ``sub`` of another account is refused.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +23,14 @@ from django.utils import timezone
 from .core.errors import ItsmeError
 from .models import ItsmeIdentity
 
-__all__ = ["LinkResult", "NoAccount", "link_identity"]
+__all__ = [
+    "AlreadyLinked",
+    "LinkResult",
+    "NoAccount",
+    "find_or_create_user",
+    "link_to_user",
+    "unused_username",
+]
 
 
 class NoAccount(ItsmeError):
@@ -23,37 +39,53 @@ class NoAccount(ItsmeError):
     code = "no_account"
 
 
+class AlreadyLinked(ItsmeError):
+    """``itsme:link``: the ``sub`` is already linked to another account (never moved silently)."""
+
+    code = "already_linked"
+
+
 @dataclass(frozen=True, slots=True)
 class LinkResult:
-    """The user an itsme flow logs in, its identity link, and whether either was created now."""
+    """The user of an itsme flow, its identity, and what this flow changed.
+
+    :ivar created_user: the user was created now (``CREATE_USERS``).
+    :ivar linked: ``itsme:link`` linked the ``sub`` now (a first link or a re-link); False when
+        the user already had this very ``sub``.
+    :ivar previous_sub: the ``sub`` a re-link replaced, else None.
+    """
 
     user: AbstractBaseUser
     identity: ItsmeIdentity
-    created_user: bool
-    relinked: bool
+    created_user: bool = False
+    linked: bool = False
+    previous_sub: str | None = None
 
 
-def link_identity(
+def find_or_create_user(
     sub: str,
     *,
     acr: str | None,
-    current_user: AbstractBaseUser | None,
     create_users: bool,
     make_user: Callable[[], AbstractBaseUser],
 ) -> LinkResult:
-    """Find, link or create the user for ``sub``, atomically.
+    """The user of ``sub`` for a login: found, or created and linked, atomically.
 
-    1. ``sub`` already linked: that user (if someone else is logged in, they are logged out by the
-       login that follows: the itsme identity decides who this is).
-    2. Someone is logged in and ``sub`` is new: link ``sub`` to them (a first link, or a re-link
-       after the itsme account was re-created: the stored ``sub`` is overwritten, D-MAP).
-    3. ``CREATE_USERS``: create a user with ``make_user`` and link it, in one transaction.
-    4. Otherwise :class:`NoAccount`.
+    1. ``sub`` already linked: that user (whoever else is logged in is logged out by the login
+       that follows, with their session: the itsme identity decides who this is).
+    2. ``CREATE_USERS``: create a user with ``make_user`` and link it, in one transaction.
+    3. Otherwise :class:`NoAccount`. Never a link to the logged-in user: that is
+       :func:`link_to_user`'s job, through ``itsme:link`` only.
 
     A concurrent first login of the same ``sub`` cannot create two users: the unique ``sub``
     makes the second transaction fail, and it then returns the user the first one created.
 
-    :raises NoAccount: case 4.
+    :param sub: the verified ``sub``.
+    :param acr: the verified authentication level, stored as ``last_acr``.
+    :param create_users: ``CREATE_USERS``.
+    :param make_user: creates the local user (the backend's ``create_user`` hook).
+    :returns: the user and identity; ``created_user`` tells whether they are new.
+    :raises NoAccount: case 3.
     """
     now = timezone.now()
     level = acr or ""
@@ -61,18 +93,7 @@ def link_identity(
     if existing is not None:
         ItsmeIdentity.objects.filter(pk=existing.pk).update(last_login_at=now, last_acr=level)
         existing.last_login_at, existing.last_acr = now, level
-        return LinkResult(existing.user, existing, created_user=False, relinked=False)
-
-    if current_user is not None and current_user.is_authenticated:
-        try:
-            with transaction.atomic():
-                identity, created = ItsmeIdentity.objects.update_or_create(
-                    user=cast(Any, current_user),
-                    defaults={"sub": sub, "last_login_at": now, "last_acr": level},
-                )
-        except IntegrityError:
-            return _linked_meanwhile(sub)
-        return LinkResult(current_user, identity, created_user=False, relinked=not created)
+        return LinkResult(existing.user, existing)
 
     if not create_users:
         raise NoAccount("No local account is linked to this itsme identity.")
@@ -84,14 +105,60 @@ def link_identity(
                 user=cast(Any, user), sub=sub, last_login_at=now, last_acr=level
             )
     except IntegrityError:
-        return _linked_meanwhile(sub)
-    return LinkResult(user, identity, created_user=True, relinked=False)
+        # Another request linked ``sub`` between our lookup and our insert: use its user.
+        identity = ItsmeIdentity.objects.select_related("user").get(sub=sub)
+        return LinkResult(identity.user, identity)
+    return LinkResult(user, identity, created_user=True)
 
 
-def _linked_meanwhile(sub: str) -> LinkResult:
-    """Another request linked ``sub`` between our lookup and our insert: use its user."""
-    identity = ItsmeIdentity.objects.select_related("user").get(sub=sub)
-    return LinkResult(identity.user, identity, created_user=False, relinked=False)
+def link_to_user(sub: str, *, user: AbstractBaseUser, acr: str | None) -> LinkResult:
+    """Link ``sub`` to ``user``, who asked for it through ``itsme:link``, atomically.
+
+    * ``sub`` already linked to ``user``: nothing changes (a no-op success, ``linked`` False).
+    * ``sub`` linked to another account: :class:`AlreadyLinked`, nothing changes.
+    * ``user`` has no identity: a first link. ``user`` has another ``sub``: a re-link, e.g.
+      after re-creating the itsme account, which gets a new ``sub`` (D-MAP); the old ``sub`` is
+      replaced and returned as ``previous_sub``.
+
+    :param sub: the verified ``sub``.
+    :param user: the logged-in user who started this link flow (checked by the caller).
+    :param acr: the verified authentication level, stored as ``last_acr``.
+    :returns: what changed.
+    :raises AlreadyLinked: ``sub`` belongs to another account.
+    """
+    for _attempt in range(2):
+        try:
+            return _link_once(sub, user=user, level=acr or "")
+        except IntegrityError:
+            # A concurrent request linked ``sub``, or gave ``user`` an identity, meanwhile.
+            winner = ItsmeIdentity.objects.filter(sub=sub).first()
+            if winner is not None:
+                if winner.user_id != user.pk:
+                    raise AlreadyLinked(
+                        "This itsme identity is linked to another account."
+                    ) from None
+                return LinkResult(user, winner)
+    raise AlreadyLinked("This itsme identity could not be linked (concurrent changes).")
+
+
+def _link_once(sub: str, *, user: AbstractBaseUser, level: str) -> LinkResult:
+    now = timezone.now()
+    with transaction.atomic():
+        owner = ItsmeIdentity.objects.select_for_update().filter(sub=sub).first()
+        if owner is not None:
+            if owner.user_id != user.pk:
+                raise AlreadyLinked("This itsme identity is linked to another account.")
+            return LinkResult(user, owner)
+        current = ItsmeIdentity.objects.select_for_update().filter(user=user.pk).first()
+        if current is None:
+            identity = ItsmeIdentity.objects.create(
+                user=cast(Any, user), sub=sub, last_login_at=now, last_acr=level
+            )
+            return LinkResult(user, identity, linked=True)
+        previous = current.sub
+        current.sub, current.last_login_at, current.last_acr = sub, now, level
+        current.save(update_fields=["sub", "last_login_at", "last_acr"])
+        return LinkResult(user, current, linked=True, previous_sub=previous)
 
 
 def unused_username(base: str) -> str:

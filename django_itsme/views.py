@@ -1,14 +1,25 @@
 """Thin views: read the request, make one call, render or redirect.
 
 ``login``           starts a flow for ``?service=`` (default ``login``) and remembers ``?next=``
-``callback``        finishes it: one-time state, tokens via the backend, login, redirect
+``link``            the same, for a logged-in user who links (or re-links) an itsme identity
+``callback``        finishes it: one-time state, tokens via the backend, login or link, redirect
 ``jwks``            the site's public keys, for itsme to encrypt to and verify with
 ``request_object``  one-time request objects for ``REQUEST_BY = "reference"``
+
+The views that see a flow hide their variables from Django's error reports
+(``sensitive_variables``: it also covers every function they call), and the callback never
+answers 500: an exception that is no ``ItsmeError`` ends on a failure page, with every database
+change of the finish step rolled back and nobody logged in by it.
 """
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth import authenticate, login
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -19,6 +30,7 @@ from django.http import (
 )
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET
 
 from .backends import Verification
@@ -26,11 +38,11 @@ from .cache import pop_request_object
 from .conf import get_settings
 from .confirmations import finish_confirmation
 from .core.errors import ConfigurationError, ItsmeError
-from .failures import render_failure
-from .flows import begin_flow, pop_flow, safe_next
+from .failures import render_failure, render_unexpected_failure
+from .flows import LINK_KEY, begin_flow, link_owner, login_is_recent, pop_flow, safe_next
 from .throttle import allow_flow_start, refuse_flow_start
 
-__all__ = ["callback", "jwks", "login_view", "request_object"]
+__all__ = ["callback", "jwks", "link_view", "login_view", "request_object"]
 
 #: D-AUTH "Key rotation procedure": itsme caches our JWKS for 30 min to 24 h and honours
 #: ``max-age``; one hour keeps rotations quick while sparing our server.
@@ -39,6 +51,7 @@ JWKS_MAX_AGE = 3600
 
 @require_GET
 @never_cache
+@sensitive_variables()
 def login_view(request: HttpRequest) -> HttpResponseBase:
     """Start a flow: ``?service=<name>`` (default ``login``), ``?next=<url on this site>``."""
     service = request.GET.get("service") or "login"
@@ -54,18 +67,71 @@ def login_view(request: HttpRequest) -> HttpResponseBase:
 
 @require_GET
 @never_cache
+@sensitive_variables()
+def link_view(request: HttpRequest) -> HttpResponseBase:
+    """Start a flow that links an itsme identity to the logged-in user who asks for it.
+
+    ``?service=<name>`` (default ``login``), ``?next=<url on this site>``. Anonymous visitors, and
+    a login older than ``LINK_MAX_AGE``, go to ``settings.LOGIN_URL`` first (with ``next``). The
+    flow records who started it (:func:`~django_itsme.flows.link_owner`); its callback links
+    only for that same user, still logged in.
+    """
+    service = request.GET.get("service") or "login"
+    user = request.user
+    if not user.is_authenticated or not login_is_recent(
+        request.session, get_settings().link_max_age, now=time.time()
+    ):
+        return redirect_to_login(request.get_full_path())
+    if not allow_flow_start(request):
+        return refuse_flow_start(request, service[:64])
+    next_url = safe_next(request, request.GET.get("next"))
+    try:
+        auth = begin_flow(request, service, next_url=next_url, extra={LINK_KEY: link_owner(user)})
+    except ItsmeError as error:
+        return render_failure(request, error, service=service[:64])
+    return HttpResponseRedirect(auth.url)
+
+
+@require_GET
+@never_cache
+@sensitive_variables()
 def callback(request: HttpRequest) -> HttpResponseBase:
     """Finish a flow: the one-time ``state`` picks it, the backend checks everything."""
     flow = pop_flow(request.session, request.GET.get("state"))
+    if flow is None:
+        # No flow was consumed: nothing to save (a cookie-less hit must not create a session).
+        return render_failure(request, None, service=None, retry_url=reverse("itsme:login"))
     # Persist the consumption now: SessionMiddleware does not save on 5xx answers, and a state
     # must never be redeemable twice, whatever happens next.
     request.session.save()
-    if flow is None:
-        return render_failure(request, None, service=None, retry_url=reverse("itsme:login"))
+    service = str(flow["service"])
+    retry_url = _retry_url(flow, service)
+    session_key = request.session.session_key
+    try:
+        with transaction.atomic():  # a failure below undoes every database change it made
+            return _finish(request, flow, service, retry_url)
+    except Exception as exc:  # the last resort: a bug in a site's hook or receiver
+        if request.session.session_key != session_key:
+            # login() ran (it rotates the session key) before the failure: undo it.
+            request.session.flush()
+            request.user = AnonymousUser()
+        return render_unexpected_failure(request, exc, service=service, retry_url=retry_url)
+
+
+def _retry_url(flow: dict[str, object], service: str) -> str | None:
+    if "confirmation" in flow:
+        return None  # a Confirm transaction is started again by the site, not by us
+    route = "itsme:link" if LINK_KEY in flow else "itsme:login"
+    return reverse(route) + f"?service={service}"
+
+
+@sensitive_variables()
+def _finish(
+    request: HttpRequest, flow: dict[str, object], service: str, retry_url: str | None
+) -> HttpResponseBase:
+    """Redeem the flow: a Confirm transaction, a link, or a login."""
     if "confirmation" in flow:
         return finish_confirmation(request, flow)
-    service = str(flow["service"])
-    retry_url = reverse("itsme:login") + f"?service={service}"
     try:
         user = authenticate(request, itsme_callback=request.GET.dict(), itsme_flow=flow)
     except ItsmeError as error:
@@ -73,7 +139,9 @@ def callback(request: HttpRequest) -> HttpResponseBase:
     if user is None:  # another backend list without ItsmeBackend: a configuration problem
         missing = ConfigurationError("ItsmeBackend is not in AUTHENTICATION_BACKENDS.")
         return render_failure(request, missing, service=service)
-    login(request, user)
+    if LINK_KEY not in flow:
+        # The sub's own user; another user's session is flushed by login(), with its data.
+        login(request, user)
     verification: Verification | None = getattr(user, "itsme_verification", None)
     if verification is not None:
         verification.send(request, user)

@@ -1,4 +1,5 @@
-"""Linking by sub: atomic creation, and a concurrent first login never makes two users."""
+"""Linking by sub: atomic creation, a concurrent first login never makes two users, a login never
+links to someone else, and an explicit link never takes a sub from another account."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
-from django_itsme.identity import NoAccount, link_identity
+from django_itsme.identity import AlreadyLinked, NoAccount, find_or_create_user, link_to_user
 from django_itsme.models import ItsmeIdentity
 
 
@@ -19,13 +20,9 @@ def make(username: str) -> Any:
 
 @pytest.mark.django_db(transaction=True)
 def test_create_then_find() -> None:
-    first = link_identity(
-        "sub-1", acr="basic", current_user=None, create_users=True, make_user=make("u1")
-    )
+    first = find_or_create_user("sub-1", acr="basic", create_users=True, make_user=make("u1"))
     assert first.created_user
-    again = link_identity(
-        "sub-1", acr="advanced", current_user=None, create_users=True, make_user=make("u2")
-    )
+    again = find_or_create_user("sub-1", acr="advanced", create_users=True, make_user=make("u2"))
     assert again.user == first.user
     assert not again.created_user
     assert ItsmeIdentity.objects.get().last_acr == "advanced"
@@ -35,9 +32,7 @@ def test_create_then_find() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_no_account() -> None:
     with pytest.raises(NoAccount) as caught:
-        link_identity(
-            "sub-1", acr=None, current_user=None, create_users=False, make_user=make("u1")
-        )
+        find_or_create_user("sub-1", acr=None, create_users=False, make_user=make("u1"))
     assert caught.value.code == "no_account"
     assert User.objects.count() == 0
 
@@ -49,7 +44,7 @@ def test_a_failing_user_factory_leaves_nothing() -> None:
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
-        link_identity("sub-1", acr=None, current_user=None, create_users=True, make_user=broken)
+        find_or_create_user("sub-1", acr=None, create_users=True, make_user=broken)
     assert User.objects.count() == 0
     assert ItsmeIdentity.objects.count() == 0
 
@@ -69,9 +64,7 @@ def test_race_lost_between_lookup_and_insert_returns_the_winner() -> None:
         thread.join()
         return User.objects.create_user("loser")
 
-    result = link_identity(
-        "sub-1", acr=None, current_user=None, create_users=True, make_user=factory
-    )
+    result = find_or_create_user("sub-1", acr=None, create_users=True, make_user=factory)
     assert result.user == winner
     assert not result.created_user
     assert list(User.objects.values_list("username", flat=True)) == ["winner"]
@@ -97,10 +90,9 @@ def test_concurrent_first_logins_make_one_user() -> None:
     def worker(index: int) -> None:
         try:
             results.append(
-                link_identity(
+                find_or_create_user(
                     "same-sub",
                     acr=None,
-                    current_user=None,
                     create_users=True,
                     make_user=factory(f"user{index}"),
                 )
@@ -122,14 +114,50 @@ def test_concurrent_first_logins_make_one_user() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_logged_in_user_links_and_relinks() -> None:
+def test_explicit_link_then_relink() -> None:
     ann = User.objects.create_user("ann")
-    first = link_identity(
-        "old", acr=None, current_user=ann, create_users=False, make_user=make("x")
+    first = link_to_user("old", user=ann, acr="basic")
+    assert (first.user, first.linked, first.previous_sub) == (ann, True, None)
+    second = link_to_user("new", user=ann, acr="advanced")
+    assert (second.user, second.linked, second.previous_sub) == (ann, True, "old")
+    identity = ItsmeIdentity.objects.get()
+    assert (identity.user, identity.sub, identity.last_acr) == (ann, "new", "advanced")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_linking_the_same_sub_again_changes_nothing() -> None:
+    ann = User.objects.create_user("ann")
+    link_to_user("same", user=ann, acr="basic")
+    before = ItsmeIdentity.objects.values().get()
+    again = link_to_user("same", user=ann, acr="advanced")
+    assert (again.linked, again.previous_sub) == (False, None)
+    assert ItsmeIdentity.objects.values().get() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sub_of_another_account_is_never_moved() -> None:
+    owner = User.objects.create_user("owner")
+    ItsmeIdentity.objects.create(user=owner, sub="taken")
+    ann = User.objects.create_user("ann")
+    ItsmeIdentity.objects.create(user=ann, sub="ann-sub")
+    with pytest.raises(AlreadyLinked) as caught:
+        link_to_user("taken", user=ann, acr=None)
+    assert caught.value.code == "already_linked"
+    assert sorted(ItsmeIdentity.objects.values_list("user__username", "sub")) == [
+        ("ann", "ann-sub"),
+        ("owner", "taken"),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_login_never_links_an_unknown_sub_to_an_existing_user() -> None:
+    ann = User.objects.create_user("ann")
+    ItsmeIdentity.objects.create(user=ann, sub="ann-sub")
+    result = find_or_create_user(
+        "someone-else", acr=None, create_users=True, make_user=make("new-user")
     )
-    assert (first.user, first.relinked) == (ann, False)
-    second = link_identity(
-        "new", acr=None, current_user=ann, create_users=False, make_user=make("x")
-    )
-    assert (second.user, second.relinked) == (ann, True)
-    assert ItsmeIdentity.objects.get().sub == "new"
+    assert result.user != ann
+    assert result.created_user
+    assert ItsmeIdentity.objects.get(user=ann).sub == "ann-sub"
+    with pytest.raises(NoAccount):
+        find_or_create_user("a-third", acr=None, create_users=False, make_user=make("x"))
