@@ -41,9 +41,33 @@ from .services import AcrLevel, Service
 from .token import exchange_code
 from .userinfo import fetch_userinfo as fetch_verified_userinfo
 
-__all__ = ["AuthenticationRequest", "ItsmeClient", "UserDetails"]
+__all__ = ["PROTOCOL_CLAIMS", "AuthenticationRequest", "ItsmeClient", "UserDetails"]
 
 Clock = Callable[[], float]
+
+#: Claims about the authentication rather than the user (OIDC Core §2, §3.1.3.6, RFC 7519 §4.1):
+#: in the merged result they always come from the validated ID token, never from userinfo, which
+#: carries user data (OIDC Core §5.3.2) and whose values for these were never checked (security
+#: review, issue 9).
+PROTOCOL_CLAIMS = frozenset(
+    {
+        "iss",
+        "aud",
+        "azp",
+        "acr",
+        "amr",
+        "sub",
+        "nonce",
+        "exp",
+        "iat",
+        "nbf",
+        "auth_time",
+        "at_hash",
+        "c_hash",
+        "sid",
+        "jti",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +108,8 @@ class UserDetails:
     """The verified outcome of a flow.
 
     :ivar sub: itsme's identifier of the user for this partner: link accounts on it only (D-MAP).
-    :ivar identity: the typed claims (ID token and userinfo merged; userinfo wins).
+    :ivar identity: the typed claims: userinfo's user data over the ID token's, with every
+        protocol claim (:data:`PROTOCOL_CLAIMS`) from the ID token only.
     :ivar id_token: the verified inner JWS of the ID token (header, claims, compact form): the
         evidence that itsme signed this outcome, re-verifiable offline with ``signing_key``.
     :ivar signing_key: the public JWK (dict) of itsme's key that signed the ID token.
@@ -101,7 +126,8 @@ class UserDetails:
 
     @property
     def claims(self) -> Mapping[str, Any]:
-        """All raw claims: the ID token's, then userinfo's on top."""
+        """All raw claims: the ID token's, then userinfo's user data on top (never its protocol
+        claims, see :data:`PROTOCOL_CLAIMS`)."""
         return self.identity.raw
 
 
@@ -365,7 +391,7 @@ class ItsmeClient:
                 now=now,
                 leeway=self.config.leeway,
             )
-        merged = {**id_token.claims, **(userinfo.claims if userinfo else {})}
+        merged = merge_claims(id_token.claims, userinfo.claims if userinfo else {})
         return UserDetails(
             sub=sub,
             identity=parse_identity_claims(merged),
@@ -382,3 +408,15 @@ class ItsmeClient:
 
     def __repr__(self) -> str:
         return f"ItsmeClient(client_id={self.config.client_id!r}, issuer={self.config.issuer!r})"
+
+
+def merge_claims(id_token: Mapping[str, Any], userinfo: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge the verified ID token and userinfo claims for :class:`UserDetails`.
+
+    :param id_token: the validated ID token's claims.
+    :param userinfo: the verified userinfo claims (empty when not fetched).
+    :returns: userinfo's user data over the ID token's claims; the protocol claims
+        (:data:`PROTOCOL_CLAIMS`) are the ID token's, or absent when it has none.
+    """
+    user_data = {name: value for name, value in userinfo.items() if name not in PROTOCOL_CLAIMS}
+    return {**id_token, **user_data}

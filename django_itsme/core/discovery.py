@@ -8,7 +8,6 @@ and its ``issuer`` must be *exactly* the issuer it was fetched for (§4.3), whic
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from .cache import Cache
 from .environments import connection_host, is_loopback_url
 from .errors import DiscoveryError
 from .http import HttpClient
+from .provider_json import parse_json
 
 __all__ = ["DISCOVERY_TTL", "ProviderMetadata", "discovery_url", "get_provider_metadata"]
 
@@ -101,10 +101,7 @@ def get_provider_metadata(
         except DiscoveryError:
             cache.delete(key)
     response = http.get(discovery_url(issuer), error=DiscoveryError)
-    try:
-        document = json.loads(response.body)
-    except ValueError as exc:
-        raise DiscoveryError("The discovery document is not valid JSON.") from exc
+    document = parse_json(response.body, error=DiscoveryError, what="The discovery document")
     metadata = ProviderMetadata.from_document(document, issuer=issuer)
     cache.set(key, dict(metadata.raw), ttl)
     return metadata

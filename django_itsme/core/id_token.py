@@ -4,24 +4,71 @@ OIDC Core §3.1.3.7 with itsme's specifics (protocol notes §8.2 and §10 "Valid
 ``iss`` exactly the discovery issuer, ``aud`` contains our client id, ``exp``/``iat``/``nbf``
 within a small leeway, ``nonce`` equal to ours, ``acr`` meets the required level, ``sub`` present.
 Messages name the claim, never its value.
+
+Time claims (``exp``, ``iat``, ``nbf``, ``auth_time``) are NumericDates (RFC 7519 §2): JSON
+numbers, not booleans, finite and within (0, :data:`MAX_NUMERIC_DATE`). JSON reads ``1e999`` as
+infinity, which would never expire, and NaN compares false with everything, so both are refused
+(security review, issue 9). Non-integral values are allowed by RFC 7519 §2 and compared as they
+are.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from .errors import ClaimValidationError
 from .services import AcrLevel, acr_level_of, acr_satisfies
 
-__all__ = ["MAX_ID_TOKEN_AGE", "validate_id_token_claims"]
+__all__ = [
+    "MAX_ID_TOKEN_AGE",
+    "MAX_NUMERIC_DATE",
+    "numeric_date",
+    "read_time_claim",
+    "validate_id_token_claims",
+]
 
 #: itsme ID tokens live 300 s (D-AUTH example). One issued much earlier than that cannot come
 #: from the code we just redeemed (OIDC Core §3.1.3.7 rule 10 lets us set this limit).
 MAX_ID_TOKEN_AGE = 600
 #: D-IG2020: ``sub`` is 36 characters; anything past 255 is not an itsme identifier.
 MAX_SUB_LENGTH = 255
+#: 3000-01-01T00:00:00Z. No itsme token is issued or expires that late; a larger time is an
+#: attempt at a token that never expires (and floats lose whole seconds far beyond it).
+MAX_NUMERIC_DATE = 32_503_680_000
+
+
+def numeric_date(value: object) -> float | None:
+    """Read a NumericDate claim (RFC 7519 §2).
+
+    :param value: the claim's JSON value.
+    :returns: the time as a float, or None unless it is a number (not a bool), finite, above 0
+        and below :data:`MAX_NUMERIC_DATE`.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, int) and not 0 < value < MAX_NUMERIC_DATE:
+        return None  # checked before float(): a huge int would overflow it
+    number = float(value)
+    if not math.isfinite(number) or not 0 < number < MAX_NUMERIC_DATE:
+        return None
+    return number
+
+
+def read_time_claim(claims: Mapping[str, Any], name: str, *, required: bool) -> float | None:
+    """The NumericDate claim ``name``, or None when it is absent and optional.
+
+    :raises ClaimValidationError: (``invalid_<name>``) present but not a valid NumericDate, or
+        absent while required.
+    """
+    if name not in claims and not required:
+        return None
+    value = numeric_date(claims.get(name))
+    if value is None:
+        raise ClaimValidationError(f"The token has no valid {name}.", claim=name)
+    return value
 
 
 def validate_id_token_claims(
@@ -59,23 +106,28 @@ def validate_id_token_claims(
         # OIDC Core §3.1.3.7 rules 4-5.
         raise ClaimValidationError("The ID token has several audiences but no azp.", claim="azp")
 
-    exp = _number(claims, "exp")
-    if exp is None:
-        raise ClaimValidationError("The ID token has no valid exp.", claim="exp")
+    exp = read_time_claim(claims, "exp", required=True)
+    assert exp is not None
     if now - leeway >= exp:
         raise ClaimValidationError("The ID token has expired.", claim="exp", code="expired_token")
 
-    iat = _number(claims, "iat")
-    if iat is None:
-        raise ClaimValidationError("The ID token has no valid iat.", claim="iat")
+    iat = read_time_claim(claims, "iat", required=True)
+    assert iat is not None
     if iat > now + leeway:
         raise ClaimValidationError("The ID token was issued in the future.", claim="iat")
     if iat < now - leeway - MAX_ID_TOKEN_AGE:
         raise ClaimValidationError("The ID token was issued too long ago.", claim="iat")
 
-    nbf = _number(claims, "nbf")
-    if "nbf" in claims and (nbf is None or nbf > now + leeway):
+    nbf = read_time_claim(claims, "nbf", required=False)
+    if nbf is not None and nbf > now + leeway:
         raise ClaimValidationError("The ID token is not valid yet.", claim="nbf")
+
+    auth_time = read_time_claim(claims, "auth_time", required=False)
+    if auth_time is not None and auth_time > now + leeway:
+        # OIDC Core §2: when the user authenticated; it cannot lie in the future.
+        raise ClaimValidationError(
+            "The ID token says the user authenticated in the future.", claim="auth_time"
+        )
 
     if nonce is not None:
         received = claims.get("nonce")
@@ -104,10 +156,3 @@ def validate_id_token_claims(
         )
     # "basic" is itsme's default level (D-AREQ): an ID token without acr satisfies it.
     return obtained
-
-
-def _number(claims: Mapping[str, Any], name: str) -> float | None:
-    value = claims.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)

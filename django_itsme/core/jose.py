@@ -17,6 +17,7 @@ from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException, base64url_decode, json_encode
 
 from .errors import SignatureError, TokenDecryptionError, TokenValidationError
+from .provider_json import FOREIGN_ERRORS, parse_json
 
 __all__ = [
     "ALLOWED_JWE_ALGORITHMS",
@@ -77,9 +78,10 @@ def read_header(token: str) -> dict[str, Any]:
         raise TokenValidationError("The token is missing or larger than allowed.")
     head = token.split(".", 1)[0]
     try:
-        header = json.loads(base64url_decode(head))
-    except (ValueError, TypeError) as exc:
+        decoded = base64url_decode(head)
+    except FOREIGN_ERRORS as exc:
         raise TokenValidationError("The token header is not base64url-encoded JSON.") from exc
+    header = parse_json(decoded, error=TokenValidationError, what="The token header")
     if not isinstance(header, dict):
         raise TokenValidationError("The token header is not a JSON object.")
     return header
@@ -160,7 +162,7 @@ def decrypt(token: str, keys: Mapping[str, jwk.JWK]) -> str:
         message.allowed_algs = [*ALLOWED_JWE_ALGORITHMS, *ALLOWED_JWE_ENCRYPTIONS]
         try:
             message.deserialize(token, key=key)
-        except (JWException, ValueError, TypeError):
+        except (JWException, *FOREIGN_ERRORS):
             continue
         try:
             return bytes(message.payload).decode("ascii")
@@ -214,12 +216,10 @@ def verify(token: str, key_for: KeyLookup) -> DecodedJWT:
     try:
         message.deserialize(token)
         message.verify(key)
-    except (JWException, ValueError, TypeError) as exc:
+        payload = bytes(message.payload)
+    except (JWException, *FOREIGN_ERRORS) as exc:
         raise SignatureError("The token's signature is invalid.") from exc
-    try:
-        claims = json.loads(message.payload)
-    except ValueError as exc:
-        raise TokenValidationError("The token's payload is not JSON.") from exc
+    claims = parse_json(payload, error=TokenValidationError, what="The token's payload")
     if not isinstance(claims, dict):
         raise TokenValidationError("The token's payload is not a JSON object.")
     return DecodedJWT(header, claims, token)

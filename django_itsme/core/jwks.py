@@ -17,9 +17,10 @@ from jwcrypto.common import JWException
 
 from .cache import Cache
 from .discovery import cache_key
-from .errors import ProviderKeysError
+from .errors import ItsmeError, ProviderKeysError
 from .http import HttpClient
 from .jose import ALLOWED_JWE_ALGORITHMS
+from .provider_json import FOREIGN_ERRORS, parse_json
 
 __all__ = ["JWKS_TTL", "ProviderKeys"]
 
@@ -97,10 +98,7 @@ class ProviderKeys:
 
     def _fetch(self) -> str:
         response = self._http.get(self.jwks_uri, error=ProviderKeysError)
-        try:
-            document = json.loads(response.body)
-        except ValueError as exc:
-            raise ProviderKeysError("The provider's key set is not valid JSON.") from exc
+        document = parse_json(response.body, error=ProviderKeysError, what="The provider's key set")
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
             raise ProviderKeysError("The provider's key set is not a JWK set.")
         return json.dumps(document, sort_keys=True)
@@ -115,16 +113,18 @@ class ProviderKeys:
             return self._parsed, self._parsed_all
 
 
-def _parse_public_keys(raw: str, *, on_error: Callable[[str], Exception]) -> list[jwk.JWK]:
-    document = json.loads(raw)
+def _parse_public_keys(raw: str, *, on_error: Callable[[str], ItsmeError]) -> list[jwk.JWK]:
+    # ``raw`` comes from a cache other processes can write: parsed as carefully as an answer.
+    document = parse_json(raw, error=on_error, what="The provider's key set")
+    items = document.get("keys") if isinstance(document, dict) else None
     keys: list[jwk.JWK] = []
-    for item in document.get("keys", []):
+    for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict) or item.get("kty") != "RSA":
             continue  # D-JOSE: itsme uses RSA only; anything else is ignored, not fatal
         public = {k: v for k, v in item.items() if k not in ("d", "p", "q", "dp", "dq", "qi")}
         try:
             keys.append(jwk.JWK(**public))
-        except (JWException, ValueError, TypeError):
+        except (JWException, *FOREIGN_ERRORS):
             continue
     if not keys:
         raise on_error("The provider's key set holds no usable RSA key.")

@@ -9,7 +9,6 @@ Body (``application/x-www-form-urlencoded``): ``grant_type=authorization_code``,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from jwcrypto import jwk
 from .client_auth import CLIENT_ASSERTION_TYPE, build_client_assertion
 from .errors import TokenEndpointError
 from .http import HttpClient
+from .provider_json import parse_json
 
 __all__ = ["TokenResponse", "exchange_code"]
 
@@ -72,8 +72,8 @@ def exchange_code(
     response = http.post_form(
         token_endpoint, data, error=TokenEndpointError, accept_statuses=(200, 400, 401)
     )
-    document = _json_object(response.body)
     if response.status != 200:
+        document = _json_object(response.body)
         error = document.get("error") if document else None
         known = error if error in TOKEN_ERRORS else "unknown_error"
         raise TokenEndpointError(
@@ -81,7 +81,8 @@ def exchange_code(
             status=response.status,
             error=known,
         )
-    if document is None:
+    document = parse_json(response.body, error=_answer_error, what="The token response")
+    if not isinstance(document, dict):
         raise TokenEndpointError("The token endpoint did not answer a JSON object.", status=200)
     access_token = document.get("access_token")
     id_token = document.get("id_token")
@@ -101,9 +102,14 @@ def exchange_code(
     )
 
 
+def _answer_error(message: str) -> TokenEndpointError:
+    return TokenEndpointError(message, status=200)
+
+
 def _json_object(body: bytes) -> dict[str, Any] | None:
+    """The JSON object of an error answer, or None: its ``error`` is only read if present."""
     try:
-        document = json.loads(body)
-    except ValueError:
+        document = parse_json(body, error=TokenEndpointError, what="The token error answer")
+    except TokenEndpointError:
         return None
     return document if isinstance(document, dict) else None

@@ -15,6 +15,7 @@ from jwcrypto import jwk
 from . import jose
 from .errors import ClaimValidationError, TokenValidationError, UserinfoError
 from .http import HttpClient
+from .id_token import read_time_claim
 
 __all__ = ["fetch_userinfo"]
 
@@ -70,8 +71,15 @@ def fetch_userinfo(
         [audience] if isinstance(audience, str) else audience if isinstance(audience, list) else []
     ):
         raise ClaimValidationError("The userinfo answer is meant for another client.", claim="aud")
-    exp = claims.get("exp")
-    if isinstance(exp, int | float) and not isinstance(exp, bool) and now - leeway >= exp:
+    # Time claims are optional here, but when present they must be real NumericDates (RFC 7519
+    # §2): an infinite exp would never expire (security review, issue 9).
+    for name in ("iat", "auth_time"):
+        read_time_claim(claims, name, required=False)
+    nbf = read_time_claim(claims, "nbf", required=False)
+    if nbf is not None and nbf > now + leeway:
+        raise ClaimValidationError("The userinfo answer is not valid yet.", claim="nbf")
+    exp = read_time_claim(claims, "exp", required=False)
+    if exp is not None and now - leeway >= exp:
         raise ClaimValidationError(
             "The userinfo answer has expired.", claim="exp", code="expired_token"
         )

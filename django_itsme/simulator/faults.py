@@ -67,6 +67,11 @@ class Faults:
     userinfo_content_type: str | None = None
     #: Extra members merged into the ID token claims (they override the normal ones).
     id_token_extra_claims: dict[str, Any] = field(default_factory=dict)
+    #: Extra members merged into the userinfo claims (they override the normal ones).
+    userinfo_extra_claims: dict[str, Any] = field(default_factory=dict)
+    #: Answer an endpoint (a name of :data:`ENDPOINT_NAMES`) with HTTP 200 and these exact bytes
+    #: instead of its real answer: garbage, deeply nested JSON, a forged token response.
+    raw_body: dict[str, bytes] = field(default_factory=dict)
 
     def reset(self) -> None:
         """Switch every fault off again.
@@ -84,6 +89,14 @@ class Faults:
         :returns: seconds to sleep, ``0.0`` when no delay is set.
         """
         return float(self.delay.get(endpoint, 0.0))
+
+    def raw_body_for(self, endpoint: str) -> bytes | None:
+        """Return the bytes :attr:`raw_body` sets for one endpoint.
+
+        :param endpoint: one of :data:`ENDPOINT_NAMES`.
+        :returns: the body, or ``None`` when the endpoint answers normally.
+        """
+        return self.raw_body.get(endpoint)
 
     def active(self) -> dict[str, Any]:
         """List the switches that differ from their default.

@@ -154,6 +154,7 @@ class TokenIssuer:
         )
         if faults.userinfo_sub is not None:
             claims["sub"] = faults.userinfo_sub
+        claims.update(faults.userinfo_extra_claims)
         return claims
 
     def userinfo(self, grant: Grant) -> str:

@@ -155,6 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug in the simulator must not kill the thread silently
             logger.exception("simulator error on %s %s", method, parts.path)
             response = error_json("server_error", f"{type(exc).__name__}: {exc}", status=500)
+        raw = simulator.faults.raw_body_for(endpoint or "")
+        if raw is not None:
+            kind = "application/jwt" if endpoint == "userinfo" else "application/json"
+            response = Response(200, raw, [("Content-Type", kind)])
         entry.status = response.status
         self._send(response)
 

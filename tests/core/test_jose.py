@@ -206,7 +206,7 @@ def test_payload_must_be_a_json_object() -> None:
     token.add_signature(
         OP.signing_key, alg="RS256", protected=json_encode({"alg": "RS256", "kid": "op-sig-1"})
     )
-    with pytest.raises(TokenValidationError, match="not JSON"):
+    with pytest.raises(TokenValidationError, match="not valid JSON"):
         jose.verify(str(token.serialize(compact=True)), op_key_for)
 
 

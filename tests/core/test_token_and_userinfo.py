@@ -88,7 +88,7 @@ def test_token_type_is_case_insensitive(host: PartnerHost) -> None:
         ({**GOOD, "token_type": "mac"}, "not Bearer"),
         ({**GOOD, "token_type": None}, "not Bearer"),
         ([GOOD], "not answer a JSON object"),
-        ("{oops", "not answer a JSON object"),
+        ("{oops", "not valid JSON"),
     ],
 )
 def test_bad_token_answers(host: PartnerHost, body: Any, message: str) -> None:

@@ -229,6 +229,13 @@ def test_userinfo_sub(rp: RP, sim: Simulator) -> None:
     assert rp.open(rp.userinfo(tokens["access_token"]).text)[0]["sub"] == "someone-else"
 
 
+def test_userinfo_extra_claims(rp: RP, sim: Simulator) -> None:
+    _, tokens = rp.login()
+    sim.faults.userinfo_extra_claims = {"acr": "forged", "nonce": "n"}
+    claims = rp.open(rp.userinfo(tokens["access_token"]).text)[0]
+    assert (claims["acr"], claims["nonce"]) == ("forged", "n")
+
+
 def test_userinfo_unencrypted(rp: RP, sim: Simulator) -> None:
     _, tokens = rp.login()
     sim.faults.userinfo_unencrypted = True
@@ -248,6 +255,16 @@ def test_userinfo_content_type(rp: RP, sim: Simulator) -> None:
 def test_replacing_the_faults_object(rp: RP, sim: Simulator) -> None:
     sim.faults = Faults(id_token_drop_acr=True)
     assert "acr" not in rp.open(id_token(rp))[0]
+
+
+@pytest.mark.parametrize("endpoint", ["discovery", "jwks", "userinfo"])
+def test_raw_body(sim: Simulator, endpoint: str) -> None:
+    paths = {"discovery": "/.well-known/openid-configuration", "jwks": "/jwkSet"}
+    sim.faults.raw_body = {endpoint: b"[" * 10}
+    answer = requests.get(sim.issuer + paths.get(endpoint, "/userinfo"), timeout=10)
+    assert (answer.status_code, answer.content) == (200, b"[" * 10)
+    sim.faults.reset()
+    assert requests.get(sim.discovery_url, timeout=10).json()["issuer"] == sim.issuer
 
 
 def test_fault_switches_cover_the_brief() -> None:
@@ -273,6 +290,8 @@ def test_fault_switches_cover_the_brief() -> None:
         "userinfo_sub",
         "userinfo_unencrypted",
         "userinfo_content_type",
+        "raw_body",
+        "userinfo_extra_claims",
         "id_token_extra_claims",
     }
     assert {item.name for item in dataclasses.fields(Faults)} == expected
