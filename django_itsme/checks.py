@@ -35,6 +35,9 @@ django_itsme.E023    ``MIDDLEWARE`` has no ``AuthenticationMiddleware`` (or subc
 django_itsme.E024    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias is a
                      ``DummyCache``: request objects could never be served
 django_itsme.E025    ``LINK_MAX_AGE`` is not None or a whole number of seconds > 0
+django_itsme.E026    ``KEY_ARCHIVE`` is not None or a non-empty file path
+django_itsme.E027    the ``KEY_ARCHIVE`` file cannot be read or is not a valid key archive (not
+                     JSON, another format, a private key member, a wrong thumbprint)
 django_itsme.E028    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias is a
                      ``LocMemCache``: it culls at ``MAX_ENTRIES``, so anonymous flow starts
                      evict waiting users' request objects (whatever ``DEBUG`` is)
@@ -44,6 +47,9 @@ django_itsme.W001    ``ENVIRONMENT`` is the loopback simulator (plain http) whil
                      False
 django_itsme.W002    the ``CACHE`` alias is per-process (``LocMemCache``) or stores nothing
                      (``DummyCache``) while ``DEBUG`` is False
+django_itsme.W004    (``check --deploy``) a Confirm service is configured (its name or ``CODE``
+                     says "confirm" or "approv") while ``KEY_ARCHIVE`` is not set
+django_itsme.W005    the ``KEY_ARCHIVE`` file does not exist yet
 django_itsme.W006    ``REQUEST_BY`` is ``'reference'`` and the ``CACHE`` alias is a file or
                      database cache that culls below ``MIN_CULLING_MAX_ENTRIES`` entries
 django_itsme.W007    flow starts are not limited (``FLOW_START_LIMIT`` off, or a ``DummyCache``
@@ -71,10 +77,12 @@ from .conf import (
     inspect_settings,
     is_client_address_header,
     is_flow_start_limit,
+    is_key_archive,
     is_link_max_age,
 )
 from .core.config import PROBLEMS, Problem
 from .core.environments import is_loopback_url, issuer_problem
+from .core.key_archive import KeyArchiveError, read_archive
 
 __all__ = [
     "AUTHENTICATION_MIDDLEWARE",
@@ -82,6 +90,7 @@ __all__ = [
     "CHECKS",
     "ITSME_TAG",
     "SESSION_MIDDLEWARE",
+    "check_deployment",
     "check_installation",
     "check_settings",
     "register_checks",
@@ -123,10 +132,14 @@ CHECKS: dict[str, str] = {
     "E023": "AuthenticationMiddleware is not in MIDDLEWARE.",
     "E024": "REQUEST_BY is 'reference' but the CACHE alias is a DummyCache.",
     "E025": "LINK_MAX_AGE is not None or a whole number of seconds > 0.",
+    "E026": "KEY_ARCHIVE is not None or a file path.",
+    "E027": "The KEY_ARCHIVE file cannot be read or is not a valid key archive.",
     "E028": "REQUEST_BY is 'reference' but the CACHE alias is a LocMemCache.",
     "E029": "FLOW_START_LIMIT or CLIENT_ADDRESS_HEADER is invalid.",
     "W001": "ENVIRONMENT is the loopback simulator while DEBUG is False.",
     "W002": "The CACHE alias is not shared between processes while DEBUG is False.",
+    "W004": "A Confirm service is configured while KEY_ARCHIVE is not set.",
+    "W005": "The KEY_ARCHIVE file does not exist yet.",
     "W006": "REQUEST_BY is 'reference' and the CACHE alias culls at a small MAX_ENTRIES.",
     "W007": "Flow starts are not limited while DEBUG is False.",
 }
@@ -438,6 +451,88 @@ def _check_visitor_storage(
     return messages + _check_flow_start_limit(raw, backend)
 
 
+#: Words in a service's name or CODE that mark it as a Confirm (approval) service for W004: the
+#: settings do not say a service's type, so this is a guess a site silences if it is wrong.
+CONFIRM_SERVICE_WORDS = ("confirm", "approv")
+_ARCHIVE_HINT = (
+    "Set ITSME['KEY_ARCHIVE'] to a file path and run 'manage.py itsme_archive_keys' daily "
+    "(cron), committing the file; see README.rst, Confirm evidence."
+)
+
+
+def _looks_like_confirm(name: object, service: object) -> bool:
+    code = service.get("CODE") if isinstance(service, Mapping) else None
+    words = f"{name} {code if isinstance(code, str) else ''}".lower()
+    return any(word in words for word in CONFIRM_SERVICE_WORDS)
+
+
+def check_deployment(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """Deployment advice (``manage.py check --deploy``): W004, a Confirm service without
+    ``KEY_ARCHIVE``.
+
+    :param app_configs: the apps being checked (unused: the setting is project-wide).
+    :returns: W004 when it applies.
+    """
+    raw = getattr(settings, "ITSME", None)
+    if not isinstance(raw, dict) or raw.get("KEY_ARCHIVE") is not None:
+        return []
+    services = raw.get("SERVICES")
+    if not isinstance(services, Mapping) or not any(
+        _looks_like_confirm(name, service) for name, service in services.items()
+    ):
+        return []
+    return [
+        _message(
+            "W004",
+            "A Confirm service is configured but KEY_ARCHIVE is not set: Confirm evidence can "
+            "only be anchored on itsme's live JWKS, so it stops verifying once itsme rotates "
+            "its signing key.",
+            hint=_ARCHIVE_HINT,
+            obj="ITSME['KEY_ARCHIVE']",
+        )
+    ]
+
+
+def _check_key_archive(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    """E026/E027/W005: the ``KEY_ARCHIVE`` setting and its file."""
+    value = raw.get("KEY_ARCHIVE", DJANGO_SETTINGS["KEY_ARCHIVE"])
+    obj = "ITSME['KEY_ARCHIVE']"
+    if value is None:
+        return []
+    if not is_key_archive(value):
+        return [
+            _message(
+                "E026",
+                f"KEY_ARCHIVE must be None or a file path, not {type(value).__name__}.",
+                hint=_ARCHIVE_HINT,
+                obj=obj,
+            )
+        ]
+    try:
+        read_archive(value)
+    except KeyArchiveError as error:
+        if isinstance(error.__cause__, FileNotFoundError):
+            return [
+                _message(
+                    "W005",
+                    f"The KEY_ARCHIVE file {str(value)!r} does not exist yet: Confirm evidence "
+                    "is anchored online only until it does.",
+                    hint="Run 'manage.py itsme_archive_keys' to create it (and daily from cron).",
+                    obj=obj,
+                )
+            ]
+        return [
+            _message(
+                "E027",
+                f"KEY_ARCHIVE: {error.message}",
+                hint="Restore the file from version control or a backup; never edit keys into "
+                "it by hand ('manage.py itsme_archive_keys --list' shows what it holds).",
+                obj=obj,
+            )
+        ]
+    return []
+
+
 def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """Check ``settings.ITSME``: the core's problems, then the Django-only keys.
 
@@ -470,6 +565,7 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     if alias is not None:
         messages += _check_shared_cache(alias, backend)
     messages += _check_visitor_storage(raw, alias, backend)
+    messages += _check_key_archive(raw)
     return messages
 
 
@@ -533,3 +629,4 @@ def register_checks() -> None:
     """
     register(check_settings, Tags.security, Tags.caches, ITSME_TAG)
     register(check_installation, Tags.security, Tags.compatibility, ITSME_TAG)
+    register(check_deployment, Tags.security, ITSME_TAG, deploy=True)

@@ -7,9 +7,11 @@ and checked once); this module adds the Django-only keys and caches the result u
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +29,7 @@ __all__ = [
     "inspect_settings",
     "is_client_address_header",
     "is_flow_start_limit",
+    "is_key_archive",
     "is_link_max_age",
 ]
 
@@ -36,6 +39,9 @@ DJANGO_SETTINGS: dict[str, Any] = {
     "CREATE_USERS": True,
     #: The Django cache alias that holds discovery, provider keys and request objects.
     "CACHE": "default",
+    #: Path of the archive of itsme's public signing keys Confirm evidence is verified against
+    #: (``manage.py itsme_archive_keys`` keeps it); None: evidence is anchored online only.
+    "KEY_ARCHIVE": None,
     #: Flow starts per client address per minute (None or 0: no limit). A person never gets
     #: near 20 (each start opens the itsme app); a script stops after storing 20 sessions and
     #: request objects per address and minute (throttle.py).
@@ -67,6 +73,11 @@ def is_link_max_age(value: object) -> bool:
     return value is None or (type(value) is int and value > 0)
 
 
+def is_key_archive(value: object) -> bool:
+    """Tell whether ``value`` is a valid ``KEY_ARCHIVE``: None or a non-empty path."""
+    return value is None or (isinstance(value, str | os.PathLike) and bool(str(value)))
+
+
 @dataclass(frozen=True, slots=True)
 class ItsmeSettings:
     """Everything the Django app reads from ``ITSME``, checked.
@@ -76,6 +87,7 @@ class ItsmeSettings:
     :ivar cache_alias: ``CACHE``.
     :ivar flow_start_limit: ``FLOW_START_LIMIT``; 0 when there is no limit.
     :ivar client_address_header: ``CLIENT_ADDRESS_HEADER``.
+    :ivar key_archive: ``KEY_ARCHIVE``, as a path.
     :ivar link_max_age: ``LINK_MAX_AGE``.
     """
 
@@ -84,6 +96,7 @@ class ItsmeSettings:
     cache_alias: str
     flow_start_limit: int = 0
     client_address_header: str | None = None
+    key_archive: Path | None = None
     link_max_age: int | None = None
 
 
@@ -108,6 +121,9 @@ def inspect_settings() -> tuple[ItsmeSettings | None, list[Problem]]:
     header = raw.get("CLIENT_ADDRESS_HEADER", DJANGO_SETTINGS["CLIENT_ADDRESS_HEADER"])
     if not is_flow_start_limit(flow_start_limit) or not is_client_address_header(header):
         return None, problems
+    key_archive = raw.get("KEY_ARCHIVE", DJANGO_SETTINGS["KEY_ARCHIVE"])
+    if not is_key_archive(key_archive):
+        return None, problems
     link_max_age = raw.get("LINK_MAX_AGE", DJANGO_SETTINGS["LINK_MAX_AGE"])
     if not is_link_max_age(link_max_age):
         return None, problems
@@ -117,6 +133,7 @@ def inspect_settings() -> tuple[ItsmeSettings | None, list[Problem]]:
         cache_alias,
         flow_start_limit=flow_start_limit or 0,
         client_address_header=header,
+        key_archive=None if key_archive is None else Path(key_archive),
         link_max_age=link_max_age,
     )
     return parsed, problems

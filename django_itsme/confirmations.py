@@ -26,10 +26,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
 from .client import get_client
-from .core.client import UserDetails
+from .core.client import ItsmeClient, UserDetails
 from .core.confirm import ConfirmTemplate
 from .core.errors import AuthorizationDenied, ItsmeError
-from .core.evidence import bind_nonce, generate_salt
+from .core.evidence import KnownKeysAnchor, bind_nonce, generate_salt
 from .failures import render_failure
 from .flows import FLOW_LIFETIME, begin_flow, safe_next
 from .models import Confirmation, ItsmeIdentity
@@ -39,6 +39,8 @@ __all__ = ["NotLinked", "finish_confirmation", "start_confirmation"]
 
 #: The query parameter ``next_url`` receives with the confirmation's id.
 NEXT_PARAMETER = "confirmation"
+#: How the anchor of the check at approval time is named.
+APPROVAL_ANCHOR_LABEL = "itsme live JWKS at approval"
 
 
 class NotLinked(ItsmeError):
@@ -141,7 +143,9 @@ def finish_confirmation(request: HttpRequest, flow: dict[str, Any]) -> HttpRespo
             confirmation.id_token = details.id_token.compact
             confirmation.signing_key = dict(details.signing_key)
             confirmation.acr = details.acr or ""
-            confirmation.verify()  # the evidence must hold from the first second
+            # The evidence must hold from the first second, anchored on the key the client has
+            # just fetched from itsme's JWKS over TLS, not on the copy stored in the row.
+            confirmation.check_evidence(anchors=[approval_anchor(client, details)])
             confirmation.save()
     except ItsmeError as error:
         refused = isinstance(error, AuthorizationDenied) and error.error == "access_denied"
@@ -163,6 +167,19 @@ def finish_confirmation(request: HttpRequest, flow: dict[str, Any]) -> HttpRespo
         sender=Confirmation, request=request, confirmation=confirmation, details=details
     )
     return HttpResponseRedirect(_with_parameter(str(flow["next"]), str(confirmation.id)))
+
+
+def approval_anchor(client: ItsmeClient, details: UserDetails) -> KnownKeysAnchor:
+    """The anchor for the check at approval time: the key the client verified the ID token
+    with, as it came from itsme's live JWKS.
+
+    :param client: the client that redeemed the code.
+    :param details: what it returned.
+    :returns: an anchor vouching for exactly that key of the configured issuer.
+    """
+    return KnownKeysAnchor(
+        client.config.issuer, [dict(details.signing_key)], label=APPROVAL_ANCHOR_LABEL
+    )
 
 
 def _with_parameter(url: str, confirmation_id: str) -> str:

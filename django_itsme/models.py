@@ -2,8 +2,9 @@
 
 Accounts are linked on ``sub`` only, never on e-mail or name: ``sub`` is unique per itsme account
 and never reused, while itsme does not verify e-mail addresses (D-MAP; D-AREQ ``email_verified``
-is always false). A re-created itsme account gets a new ``sub``; the user re-links it by completing
-an itsme flow while logged in, which overwrites the stored ``sub`` (D-MAP).
+is always false). A re-created itsme account gets a new ``sub``; the user re-links it through the
+``itsme:link`` route while logged in, which replaces the stored ``sub`` (D-MAP). The admin never
+changes an identity's ``user`` or ``sub``.
 
 What is stored is deliberately little: the ``sub``, the level of the last authentication and
 timestamps. No name, national number, photo or other shared data is kept here; a site that needs
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -22,8 +24,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .anchors import evidence_anchors
+from .conf import get_settings
 from .core.confirm import ConfirmTemplate, template_from_dict
-from .core.evidence import Evidence, EvidenceError, verify_evidence
+from .core.errors import ItsmeError
+from .core.evidence import Evidence, EvidenceError, EvidenceResult, KeyAnchor, verify_evidence
 
 __all__ = ["Confirmation", "ItsmeIdentity"]
 
@@ -71,7 +76,15 @@ class Confirmation(models.Model):
     Evidence (see :mod:`django_itsme.core.evidence`): the ``nonce`` sent to itsme is derived from
     ``id``, ``salt`` and ``content``; on approval the ID token itsme signed (``id_token``, the
     inner JWS) and the public key that signed it (``signing_key``) are kept, so :meth:`verify` can
-    prove offline that itsme signed an approval by ``sub`` for exactly ``content``.
+    prove that itsme signed an approval by ``sub`` for exactly ``content``, once a trust anchor
+    outside this row (``KEY_ARCHIVE``, itsme's live JWKS) vouches for that key.
+
+    Covered by the evidence: ``id``, ``sub``, ``content`` (so the template and its description),
+    ``salt``, ``nonce``, ``id_token`` and the signed claims (``acr``, ``iat``). Not covered (the
+    site's own records, which anyone with write access to the database can change without
+    breaking the evidence): ``user``, ``service``, ``service_code``, ``status``, the timestamps,
+    ``error_code`` and the stored copies ``description``, ``template_name`` and ``acr``.
+    ``issuer`` and ``client_id`` are compared with the settings, never trusted.
     """
 
     class Status(models.TextChoices):
@@ -116,7 +129,15 @@ class Confirmation(models.Model):
         ordering = ("-created_at",)
 
     def __str__(self) -> str:
-        return f"{self.description} ({self.get_status_display()})"
+        return f"{self.approved_description()} ({self.get_status_display()})"
+
+    def approved_description(self) -> str:
+        """The description of what was shown, read from ``content`` (which the evidence binds),
+        not the stored ``description`` (which it does not); the stored one if unreadable."""
+        try:
+            return self.template.describe()
+        except (ItsmeError, ValueError, RecursionError):
+            return self.description
 
     @property
     def template(self) -> ConfirmTemplate:
@@ -136,15 +157,38 @@ class Confirmation(models.Model):
             client_id=self.client_id,
         )
 
-    def verify(self) -> dict[str, Any]:
-        """Re-verify, offline, that itsme signed an approval by ``sub`` for exactly ``content``.
+    def check_evidence(
+        self, *, online: bool = True, anchors: Sequence[KeyAnchor] | None = None
+    ) -> EvidenceResult:
+        """Verify that itsme signed an approval by ``sub`` for exactly ``content``, with a key
+        an anchor outside this row vouches for; issuer and client id come from the settings.
 
-        :returns: the claims of the signed ID token.
-        :raises django_itsme.core.evidence.EvidenceError: not approved, or something tampered.
+        :param online: when ``KEY_ARCHIVE`` does not know the key (or is not set), ask itsme's
+            live JWKS (through the shared cache); False stays offline.
+        :param anchors: ask these anchors instead of the configured ones.
+        :returns: the verdict: the signed claims and the anchor that vouched for the key.
+        :raises django_itsme.core.evidence.UnanchoredKeyError: the signature verifies with the
+            stored key, but no anchor knows that key.
+        :raises django_itsme.core.evidence.EvidenceError: not approved, recorded for another
+            environment or client, or something tampered.
         """
         if self.status != self.Status.APPROVED or not self.id_token:
             raise EvidenceError("This confirmation was not approved: there is no evidence.")
-        return verify_evidence(self.evidence())
+        config = get_settings().client
+        if anchors is None:
+            anchors = evidence_anchors(online=online)
+        return verify_evidence(
+            self.evidence(), issuer=config.issuer, client_id=config.client_id, anchors=anchors
+        )
+
+    def verify(self, *, online: bool = True) -> dict[str, Any]:
+        """Like :meth:`check_evidence`, returning only the signed claims.
+
+        :returns: the claims of the signed ID token, once the evidence holds and is anchored.
+        :raises django_itsme.core.evidence.EvidenceError: see :meth:`check_evidence`
+            (``UnanchoredKeyError`` included: an unanchored key is never valid).
+        """
+        return dict(self.check_evidence(online=online).claims)
 
     @classmethod
     def expire_stale(cls, *, older_than: timedelta) -> int:

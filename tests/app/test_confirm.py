@@ -82,6 +82,7 @@ def test_payment_approved(
     assert simulator.count("/userinfo") == 0
     claims = confirmation.verify()
     assert claims["sub"] == sub_of("alice")
+    assert confirmation.check_evidence().anchor == "itsme live JWKS"
     (event,) = completed
     assert event["confirmation"] == confirmation
     assert event["details"].sub == sub_of("alice")
@@ -235,8 +236,8 @@ def test_evidence_binds_nonce_to_content(approved: Confirmation) -> None:
         ("signing_key", lambda k: {**k, "n": k["n"][:-4] + "AAAA"}, "signature"),
         ("signing_key", lambda k: {**k, "kid": "other"}, "another key"),
         ("signing_key", lambda k: {**k, "d": "x"}, "not a public RSA key"),
-        ("issuer", lambda i: "https://evil.example/v2", "someone else"),
-        ("client_id", lambda c: "OTHER", "another client"),
+        ("issuer", lambda i: "https://evil.example/v2", "recorded for another environment"),
+        ("client_id", lambda c: "OTHER", "recorded for another environment or client"),
     ],
 )
 def test_tampering_breaks_verification(
@@ -250,30 +251,50 @@ def test_tampering_breaks_verification(
 
 def test_verify_command(approved: Confirmation) -> None:
     out = Capture()
-    call_command("itsme_verify_confirmation", str(approved.pk), stdout=out)
-    assert f"OK {approved.pk}" in out.getvalue()
-    call_command("itsme_verify_confirmation", "--all", stdout=out)
+    call_command("itsme_verify_confirmation", str(approved.pk), "--online", stdout=out)
+    text = out.getvalue()
+    assert f"VALID {approved.pk}: itsme signed an approval by sub {approved.sub[:8]}" in text
+    assert "'1250 EUR to BE68 5390 0754 7034' (from the signed content" in text
+    assert "vouched for by itsme live JWKS" in text
+    assert "not covered by the evidence: user=" in text
+    assert "service=confirm service_code=TEST_CONFIRM status=approved" in text
+    call_command("itsme_verify_confirmation", "--all", "--online", stdout=out)
     assert "1 confirmations verified." in out.getvalue()
     Confirmation.objects.filter(pk=approved.pk).update(content=approved.content.replace("1", "2"))
     out = Capture()
-    with pytest.raises(CommandError, match="1 of 1 confirmations do not verify"):
-        call_command("itsme_verify_confirmation", str(approved.pk), stdout=out)
+    with pytest.raises(CommandError, match="1 of 1 confirmations do not verify") as caught:
+        call_command("itsme_verify_confirmation", str(approved.pk), "--online", stdout=out)
+    assert caught.value.returncode == 1
     assert f"MISMATCH {approved.pk}" in out.getvalue()
 
 
+def test_verify_command_offline_without_archive_is_not_anchored(approved: Confirmation) -> None:
+    out = Capture()
+    with pytest.raises(CommandError, match="no trust anchor") as caught:
+        call_command("itsme_verify_confirmation", str(approved.pk), stdout=out)
+    assert caught.value.returncode == 3
+    assert "No trust anchor: KEY_ARCHIVE is not set" in out.getvalue()
+    assert f"NOT ANCHORED {approved.pk}: Signature valid but key not anchored" in out.getvalue()
+
+
 def test_verify_command_arguments(approved: Confirmation) -> None:
-    with pytest.raises(CommandError, match="ids, or --all"):
+    with pytest.raises(CommandError, match="ids, or --all") as caught:
         call_command("itsme_verify_confirmation")
+    assert caught.value.returncode == 2
     with pytest.raises(CommandError, match="UUIDs"):
         call_command("itsme_verify_confirmation", "not-a-uuid")
-    with pytest.raises(CommandError, match="No confirmation"):
+    with pytest.raises(CommandError, match="No confirmation") as caught:
         call_command("itsme_verify_confirmation", "00000000-0000-0000-0000-000000000000")
+    assert caught.value.returncode == 2
 
 
 def test_admin_shows_evidence_read_only(admin_client: Any, approved: Confirmation) -> None:
     url = f"/admin/django_itsme/confirmation/{approved.pk}/change/"
     page = admin_client.get(url).content.decode()
     assert "valid: itsme signed this approval" in page
+    assert "vouched for by itsme live JWKS" in page
+    assert "Not covered by the evidence" in page
+    assert "http://itsme.services/v2/claim/acr_advanced" in page  # the signed level
     assert 'name="content"' not in page
     assert admin_client.get("/admin/django_itsme/confirmation/add/").status_code == 403
     Confirmation.objects.filter(pk=approved.pk).update(salt="tampered")
