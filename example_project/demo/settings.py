@@ -1,25 +1,74 @@
 """Settings of the django-itsme demo: a local site talking to the embedded itsme simulator.
 
-For a local demo only (DEBUG, a fixed secret key, loopback hosts). The environment can move the
-moving parts, which is how ``scripts/demo`` and the browser tests run it:
+For a local demo only: it answers on loopback hosts only. The environment can move the moving
+parts, which is how ``scripts/demo`` and the browser tests run it:
 
-``ITSME_DEMO_ISSUER``    the simulator's issuer (default ``http://127.0.0.1:8100/v2``)
-``ITSME_DEMO_JWKS``      the site's private JWK set (default ``example_project/jwks_private.json``)
-``ITSME_DEMO_DATABASE``  the SQLite file (default ``example_project/db.sqlite3``)
+``ITSME_DEMO_ISSUER``           the simulator's issuer (default ``http://127.0.0.1:8100/v2``)
+``ITSME_DEMO_JWKS``             the site's private JWK set (default
+                                ``example_project/jwks_private.json``)
+``ITSME_DEMO_DATABASE``         the SQLite file (default ``example_project/db.sqlite3``)
+``ITSME_DEMO_DEBUG``            ``1`` (the default) or ``0``: Django's ``DEBUG``
+``ITSME_DEMO_SECRET_KEY``       the ``SECRET_KEY``; by default a random key generated once per
+                                checkout into ``ITSME_DEMO_SECRET_KEY_FILE`` (default
+                                ``example_project/secret_key.txt``, untracked)
+
+``DEBUG`` is on by default because this is a local demo on loopback (its error pages help whoever
+tries it, and only this computer can reach them); turn it off with ``ITSME_DEMO_DEBUG=0`` to see
+the site as production would answer. There is no fixed ``SECRET_KEY``: a key in a public
+repository would let anyone forge the demo's sessions and signed values.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 #: ``example_project/``
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = "django-itsme-demo-only-never-use-in-production"  # noqa: S105 - a local demo
-DEBUG = True
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _debug_from_environment() -> bool:
+    """``ITSME_DEMO_DEBUG``: on unless set to a false value; anything unclear is an error."""
+    value = os.environ.get("ITSME_DEMO_DEBUG", "1").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise ImproperlyConfigured(f"ITSME_DEMO_DEBUG must be 1 or 0, not {value!r}.")
+    return value in _TRUE
+
+
+def _secret_key_from_file(path: Path) -> str:
+    """The key stored in ``path``, generated there (readable by its owner only) on first use.
+
+    The site and its autoreloader start at the same moment: the key is written to a temporary
+    file and linked into place, so every process reads the same complete key.
+    """
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            temporary.unlink()
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable secret key: delete it for a new one.")
+    return key
+
+
+DEBUG = _debug_from_environment()
+SECRET_KEY = os.environ.get("ITSME_DEMO_SECRET_KEY") or _secret_key_from_file(
+    Path(os.environ.get("ITSME_DEMO_SECRET_KEY_FILE") or BASE_DIR / "secret_key.txt")
+)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 INSTALLED_APPS = [
