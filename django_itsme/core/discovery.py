@@ -3,6 +3,10 @@
 OpenID Connect Discovery 1.0 §4: the document lives at ``<issuer>/.well-known/openid-configuration``
 and its ``issuer`` must be *exactly* the issuer it was fetched for (§4.3), which also pins the
 ``iss`` every ID token must carry. D-AUTH "itsme® Discovery Document" gives the v2 locations.
+
+A failed fetch is remembered in the cache for :data:`DISCOVERY_RETRY_AFTER` seconds: meanwhile
+every worker fails at once with the same error class instead of waiting on itsme again (security
+review, issue 9).
 """
 
 from __future__ import annotations
@@ -15,15 +19,31 @@ from urllib.parse import urlsplit
 
 from .cache import Cache
 from .environments import connection_host, is_loopback_url
-from .errors import DiscoveryError
+from .errors import DiscoveryError, TransportError, TransportTimeout
 from .http import HttpClient
 from .provider_json import parse_json
 
-__all__ = ["DISCOVERY_TTL", "ProviderMetadata", "discovery_url", "get_provider_metadata"]
+__all__ = [
+    "DISCOVERY_RETRY_AFTER",
+    "DISCOVERY_TTL",
+    "ProviderMetadata",
+    "discovery_url",
+    "get_provider_metadata",
+]
 
 #: Seconds a discovery document is reused. itsme's endpoints change with a new API version, not
 #: daily; a day keeps logins free of this call while picking up changes by the next morning.
 DISCOVERY_TTL = 24 * 3600
+#: Seconds a failed discovery is not retried. During an outage each login would otherwise hold a
+#: worker for up to ``HTTP_TIMEOUT``; now one call per half minute does, the others fail at once
+#: with the same error, and a recovered itsme is used again within half a minute.
+DISCOVERY_RETRY_AFTER = 30
+#: The errors a remembered failure is raised as again, by class name.
+_REMEMBERED: dict[str, type[DiscoveryError] | type[TransportError]] = {
+    "DiscoveryError": DiscoveryError,
+    "TransportError": TransportError,
+    "TransportTimeout": TransportTimeout,
+}
 _REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri")
 
 
@@ -100,8 +120,31 @@ def get_provider_metadata(
             return ProviderMetadata.from_document(cached, issuer=issuer)
         except DiscoveryError:
             cache.delete(key)
-    response = http.get(discovery_url(issuer), error=DiscoveryError)
-    document = parse_json(response.body, error=DiscoveryError, what="The discovery document")
-    metadata = ProviderMetadata.from_document(document, issuer=issuer)
+    failed_key = cache_key("discovery-failed", issuer)
+    _raise_remembered_failure(cache.get(failed_key))
+    try:
+        response = http.get(discovery_url(issuer), error=DiscoveryError)
+        document = parse_json(response.body, error=DiscoveryError, what="The discovery document")
+        metadata = ProviderMetadata.from_document(document, issuer=issuer)
+    except (DiscoveryError, TransportError) as exc:
+        status = exc.status if isinstance(exc, DiscoveryError) else None
+        failure = {"error": type(exc).__name__, "message": exc.message, "status": status}
+        cache.set(failed_key, failure, DISCOVERY_RETRY_AFTER)
+        raise
     cache.set(key, dict(metadata.raw), ttl)
     return metadata
+
+
+def _raise_remembered_failure(failure: Any) -> None:
+    """Raise again the discovery failure stored in the cache, if any (and well-formed)."""
+    if not isinstance(failure, Mapping):
+        return
+    error_class = _REMEMBERED.get(str(failure.get("error")))
+    message = failure.get("message")
+    if error_class is None or not isinstance(message, str):
+        return
+    message = f"{message[:300]} (remembered: not retried for {DISCOVERY_RETRY_AFTER} s)"
+    if issubclass(error_class, DiscoveryError):
+        status = failure.get("status")
+        raise error_class(message, status=status if isinstance(status, int) else None)
+    raise error_class(message)

@@ -2,7 +2,9 @@
 
 itsme signs ID tokens and userinfo with a key named by ``kid`` in its ``jwks_uri`` set (D-JOSE §3),
 and we encrypt request objects to its ``use: enc`` key (D-AREQ). Keys rotate: a token naming a
-``kid`` we have not seen makes us fetch the set once more before giving up (OIDC Core §10.1.1).
+``kid`` we have not seen makes us fetch the set once more before giving up (OIDC Core §10.1.1),
+at most once per :data:`JWKS_REFETCH_COOLDOWN` for all workers sharing the cache: tokens with
+made-up ``kid`` values must not turn into one call to itsme each (security review, issue 9).
 """
 
 from __future__ import annotations
@@ -22,11 +24,16 @@ from .http import HttpClient
 from .jose import ALLOWED_JWE_ALGORITHMS
 from .provider_json import FOREIGN_ERRORS, parse_json
 
-__all__ = ["JWKS_TTL", "ProviderKeys"]
+__all__ = ["JWKS_REFETCH_COOLDOWN", "JWKS_TTL", "ProviderKeys"]
 
 #: Seconds a fetched key set is reused. Rotation is covered by the refetch on an unknown kid, so
 #: this only bounds how long a removed (e.g. compromised) key keeps being trusted.
 JWKS_TTL = 3600
+#: Seconds after an unknown-kid refetch during which no other one is made (per ``jwks_uri``,
+#: shared by every worker using the cache). A rotation is picked up by the first token that needs
+#: it; itsme publishes a new key well before signing with it (D-AUTH "Key rotation procedure"), so
+#: one refetch a minute is plenty, and a flood of forged kids costs one call a minute.
+JWKS_REFETCH_COOLDOWN = 60
 
 
 class ProviderKeys:
@@ -46,6 +53,7 @@ class ProviderKeys:
         self._cache = cache
         self._ttl = ttl
         self._cache_key = cache_key("jwks", jwks_uri)
+        self._refetched_key = cache_key("jwks-refetched", jwks_uri)
         self._lock = threading.Lock()
         # Parsed keys memoised per raw document, so a cached set is parsed once per process.
         self._parsed_for: str | None = None
@@ -90,8 +98,12 @@ class ProviderKeys:
         return exported
 
     def _keys(self, *, refresh: bool) -> tuple[Mapping[str, jwk.JWK], list[jwk.JWK]]:
-        raw = None if refresh else self._cache.get(self._cache_key)
-        if raw is None:
+        raw = self._cache.get(self._cache_key)
+        if refresh and raw is not None and self._cache.get(self._refetched_key) is None:
+            # Marked before fetching, so concurrent requests do not all refetch.
+            self._cache.set(self._refetched_key, True, JWKS_REFETCH_COOLDOWN)
+            raw = None
+        if not isinstance(raw, str):
             raw = self._fetch()
             self._cache.set(self._cache_key, raw, self._ttl)
         return self._parse(raw)

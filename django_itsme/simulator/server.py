@@ -18,12 +18,16 @@ from .keys import ProviderKeys
 from .provider import AuthorizationRecord, Decision, Provider, ProviderState, single_values
 from .registry import ClientRegistry, RegisteredClient
 from .requestlog import LoggedRequest, RequestLog
-from .responses import Response, error_json
+from .responses import Response, error_json, text_response
 
 logger = logging.getLogger("django_itsme.simulator")
 
 #: Hosts the simulator may bind to: it is a test tool and never listens beyond loopback.
 LOOPBACK_BIND_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: The names a request's ``Host`` header may give the simulator (with its port). Anything else is
+#: refused before any endpoint runs: a web page that points its own DNS name at 127.0.0.1 (DNS
+#: rebinding) must not be able to talk to the simulator from the visitor's browser.
+OWN_HOST_NAMES = ("127.0.0.1", "localhost", "[::1]")
 #: Path prefix of every endpoint, like itsme's ``/v2`` (D-AUTH).
 BASE_PATH = "/v2"
 #: How often the server thread checks for a stop request, in seconds.
@@ -126,6 +130,10 @@ class _Handler(BaseHTTPRequestHandler):
         :param method: the HTTP method.
         """
         simulator = self.server.simulator
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1 or not simulator.accepts_host(hosts[0]):
+            self._refuse_host(missing=len(hosts) != 1)
+            return
         parts = urlsplit(self.path)
         body = self._read_body()
         content_type = self.headers.get("Content-Type", "")
@@ -161,6 +169,20 @@ class _Handler(BaseHTTPRequestHandler):
             response = Response(200, raw, [("Content-Type", kind)])
         entry.status = response.status
         self._send(response)
+
+    def _refuse_host(self, *, missing: bool) -> None:
+        """Answer a request addressed to another host (421) or to none (400), in plain text.
+
+        :param missing: no ``Host`` header, or several.
+        """
+        logger.warning("refused a request addressed to another host than the simulator")
+        simulator = self.server.simulator
+        reason = "exactly one Host header is required" if missing else "wrong Host header"
+        text = (
+            f"{reason}: this is the itsme simulator, reachable as {simulator.url} "
+            "(127.0.0.1, localhost or [::1] with its port) only.\n"
+        )
+        self._send(text_response(text, "text/plain; charset=utf-8", status=400 if missing else 421))
 
     def _send(self, response: Response) -> None:
         """Write a response.
@@ -338,6 +360,20 @@ class Simulator:
             raise RuntimeError(msg)
         host = f"[{self._host}]" if ":" in self._host else self._host
         return f"http://{host}:{self._port}"
+
+    def accepts_host(self, host: str) -> bool:
+        """Tell whether a request's ``Host`` header names this simulator.
+
+        :param host: the header's value.
+        :returns: ``True`` for 127.0.0.1, localhost or [::1] with the simulator's port (also
+            without a port when that port is 80).
+        """
+        if self._port is None:
+            return False
+        names = {f"{name}:{self._port}" for name in OWN_HOST_NAMES}
+        if self._port == 80:
+            names.update(OWN_HOST_NAMES)
+        return host.strip().lower() in names
 
     @property
     def issuer(self) -> str:

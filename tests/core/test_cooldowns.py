@@ -1,0 +1,99 @@
+"""Unknown-kid refetches and failed discovery are rate-limited through the shared cache.
+
+Security review (issue 9 §3): every token naming an unknown ``kid`` made us fetch the JWKS again,
+and every login retried a discovery that had just failed, so anyone able to send tokens (or an
+outage) turned each request into a call to itsme that holds a worker. Counts come from the
+simulator's request log.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+
+import pytest
+
+from django_itsme.core import jose
+from django_itsme.core.cache import MemoryCache
+from django_itsme.core.discovery import DISCOVERY_RETRY_AFTER
+from django_itsme.core.errors import DiscoveryError, ProviderKeysError, TransportTimeout
+from django_itsme.core.jwks import JWKS_REFETCH_COOLDOWN
+from django_itsme.simulator import Simulator
+from tests.core.conftest import make_client
+
+pytestmark = pytest.mark.simulator
+
+JWKS = "/jwkSet"
+DISCOVERY = "/.well-known/openid-configuration"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def forged_token(kid: str) -> str:
+    """A JWS naming ``kid``; the key is looked up before any signature is checked."""
+    header = json.dumps({"alg": "RS256", "kid": kid, "typ": "JWT"}).encode()
+    encoded = base64.urlsafe_b64encode(header).rstrip(b"=").decode()
+    return f"{encoded}.e30.c2ln"
+
+
+@pytest.mark.attack
+def test_random_unknown_kids_cause_one_refetch_per_cooldown(simulator: Simulator) -> None:
+    clock = Clock()
+    cache = MemoryCache(clock=clock)
+    workers = [make_client(simulator, cache=cache, clock=clock) for _ in range(3)]
+    workers[0].provider_keys().encryption_key()
+    simulator.clear_log()
+    for index in range(30):
+        keys = workers[index % 3].provider_keys()
+        with pytest.raises(ProviderKeysError):
+            jose.verify(forged_token(secrets.token_hex(8)), keys.signing_key)
+    assert simulator.count(JWKS) == 1
+    clock.now += JWKS_REFETCH_COOLDOWN + 1
+    with pytest.raises(ProviderKeysError):
+        jose.verify(forged_token(secrets.token_hex(8)), workers[1].provider_keys().signing_key)
+    assert simulator.count(JWKS) <= 2  # at most the refetch the cooldown allows again
+
+
+def test_a_rotation_is_still_picked_up_at_once(simulator: Simulator) -> None:
+    client = make_client(simulator)
+    assert client.provider_keys().encryption_key()
+    simulator.rotate_keys()
+    simulator.clear_log()
+    (new_sig,) = [k["kid"] for k in simulator.public_jwks()["keys"] if k.get("use") == "sig"]
+    assert client.provider_keys().signing_key(new_sig).get("kid") == new_sig
+    assert simulator.count(JWKS) == 1
+
+
+@pytest.mark.attack
+def test_a_failed_discovery_fails_fast_for_a_while(simulator: Simulator) -> None:
+    clock = Clock()
+    cache = MemoryCache(clock=clock)
+    workers = [make_client(simulator, cache=cache, clock=clock) for _ in range(2)]
+    simulator.faults.discovery_status = 503
+    for index in range(10):
+        with pytest.raises(DiscoveryError) as caught:
+            workers[index % 2].provider_metadata()
+        assert caught.value.status == 503
+    assert simulator.count(DISCOVERY) == 1
+    simulator.faults.reset()
+    clock.now += DISCOVERY_RETRY_AFTER + 1
+    assert workers[1].provider_metadata().issuer == simulator.issuer
+    assert simulator.count(DISCOVERY) == 2
+
+
+@pytest.mark.attack
+def test_a_timed_out_discovery_fails_fast_with_the_same_class(simulator: Simulator) -> None:
+    client = make_client(simulator, http_timeout=0.3)
+    simulator.faults.delay = {"discovery": 1.0}
+    with pytest.raises(TransportTimeout):
+        client.provider_metadata()
+    with pytest.raises(TransportTimeout):
+        client.provider_metadata()
+    assert simulator.count(DISCOVERY) == 1
