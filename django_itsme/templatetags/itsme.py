@@ -7,9 +7,11 @@
     {% itsme_button service="share" next=request.path size="large" %}
     {% translate "Share my data with itsme" as share_label %}
     {% itsme_button "share" label=share_label %}
+    {% itsme_button link=True next=request.path %}
 
-The button is a plain link to ``itsme:login`` with ``?service=`` and ``?next=`` (so it works
-without JavaScript), drawn in this app's own neutral style: it is *not* itsme's official artwork.
+The button is a plain link to ``itsme:login`` (or, with ``link=True``, to ``itsme:link``: a
+logged-in user links their itsme identity to their account) with ``?service=`` and ``?next=`` (so
+it works without JavaScript), drawn in this app's own neutral style: it is *not* itsme's official artwork.
 A site that must use the official button keeps its own markup and links to the same URL.
 """
 
@@ -40,8 +42,10 @@ _STYLE_EMITTED: Final = "django_itsme.button_style_emitted"
 _BRAND: Final = "itsme"
 
 
-def _default_label(service: str) -> str:
+def _default_label(service: str, *, link: bool) -> str:
     """The visible text of a button without a ``label``, in the active language."""
+    if link:
+        return gettext("Link my itsme identity")
     if service == DEFAULT_SERVICE:
         return gettext("Log in with itsme")
     return gettext("Continue with itsme")
@@ -54,6 +58,7 @@ def itsme_button(
     next: str | None = None,  # shadows the builtin: it is the argument name templates use
     size: str = "medium",
     label: str | None = None,
+    link: bool = False,
 ) -> dict[str, Any]:
     """Render a link that starts an itsme flow.
 
@@ -61,9 +66,11 @@ def itsme_button(
     :param next: where to go after a successful flow, a URL on this site (``itsme:login`` checks
         it again and falls back to ``LOGIN_REDIRECT_URL``); omitted when empty.
     :param size: ``small``, ``medium`` (default) or ``large``.
-    :param label: the visible text; default "Log in with itsme" for ``login``, else
-        "Continue with itsme". A label that does not mention itsme gets an ``aria-label`` that
+    :param label: the visible text; default "Log in with itsme" for ``login``, "Link my itsme
+        identity" with ``link``, else "Continue with itsme". A label that does not mention itsme gets an ``aria-label`` that
         starts with the label and adds it, so screen-reader users hear where the button leads.
+    :param link: start ``itsme:link`` instead of ``itsme:login``: the flow links the itsme
+        identity to the logged-in user (the only way an identity is linked to an existing account).
     :returns: the button template's context.
     :raises TemplateSyntaxError: an unknown service or size (the message lists the valid ones).
     :raises ImproperlyConfigured: ``settings.ITSME`` is invalid (see ``manage.py check``).
@@ -82,7 +89,7 @@ def itsme_button(
     query = {"service": service}
     if next:
         query["next"] = str(next)
-    text = str(label) if label else _default_label(service)
+    text = str(label) if label else _default_label(service, link=bool(link))
     aria_label = None
     if _BRAND not in text.lower():
         aria_label = gettext("%(label)s (with itsme)") % {"label": text}
@@ -90,7 +97,7 @@ def itsme_button(
     include_style = not render_context.get(_STYLE_EMITTED, False)
     render_context[_STYLE_EMITTED] = True
     return {
-        "href": reverse("itsme:login") + "?" + urlencode(query, safe="/"),
+        "href": reverse("itsme:link" if link else "itsme:login") + "?" + urlencode(query, safe="/"),
         "label": text,
         "aria_label": aria_label,
         "size": size,

@@ -109,6 +109,14 @@ def test_default_label_by_service(service: str, text: str) -> None:
     assert query_of(link) == {"service": [service]}
 
 
+def test_link_button_starts_the_link_route() -> None:
+    link = only_link(render("{% itsme_button link=True next=target %}", target="/profile/"))
+    parts = urlsplit(link["href"])
+    assert parts.path == "/itsme/link/"
+    assert parse_qs(parts.query) == {"service": ["login"], "next": ["/profile/"]}
+    assert link["text"] == "Link my itsme identity"
+
+
 def test_positional_arguments() -> None:
     link = only_link(render('{% itsme_button "share" "/profile/" "large" %}'))
     assert query_of(link) == {"service": ["share"], "next": ["/profile/"]}
