@@ -10,8 +10,9 @@
     {% itsme_button link=True next=request.path %}
 
 The button is a plain link to ``itsme:login`` (or, with ``link=True``, to ``itsme:link``: a
-logged-in user links their itsme identity to their account) with ``?service=`` and ``?next=`` (so
-it works without JavaScript), drawn in this app's own neutral style: it is *not* itsme's official artwork.
+logged-in user links their itsme identity to their account) with ``?service=`` and ``?next=``
+(so it works without JavaScript), drawn in this app's own neutral style: it is *not* itsme's
+official artwork.
 A site that must use the official button keeps its own markup and links to the same URL.
 """
 
@@ -58,6 +59,7 @@ def itsme_button(
     next: str | None = None,  # shadows the builtin: it is the argument name templates use
     size: str = "medium",
     label: str | None = None,
+    *,
     link: bool = False,
 ) -> dict[str, Any]:
     """Render a link that starts an itsme flow.
@@ -67,8 +69,9 @@ def itsme_button(
         it again and falls back to ``LOGIN_REDIRECT_URL``); omitted when empty.
     :param size: ``small``, ``medium`` (default) or ``large``.
     :param label: the visible text; default "Log in with itsme" for ``login``, "Link my itsme
-        identity" with ``link``, else "Continue with itsme". A label that does not mention itsme gets an ``aria-label`` that
-        starts with the label and adds it, so screen-reader users hear where the button leads.
+        identity" with ``link``, else "Continue with itsme". A label that does not mention itsme
+        gets an ``aria-label`` that starts with the label and adds it, so screen-reader users
+        hear where the button leads.
     :param link: start ``itsme:link`` instead of ``itsme:login``: the flow links the itsme
         identity to the logged-in user (the only way an identity is linked to an existing account).
     :returns: the button template's context.
