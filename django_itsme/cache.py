@@ -1,4 +1,4 @@
-"""Django's cache as the core's cache, and the one-time store of request objects.
+"""Django's cache as the core's cache, and the store of request objects.
 
 Discovery, itsme's keys and request objects (``REQUEST_BY = "reference"``) live in the cache alias
 named by ``ITSME["CACHE"]``, so every worker shares them. Django's ``BaseCache`` already offers the
@@ -19,7 +19,7 @@ __all__ = [
     "SharedCache",
     "get_cache",
     "new_request_object_token",
-    "pop_request_object",
+    "read_request_object",
     "store_request_object",
 ]
 
@@ -49,7 +49,8 @@ class SharedCache:
 
 
 def new_request_object_token() -> str:
-    """An unguessable token for the one-time URL of a request object (``itsme:request_object``).
+    """An unguessable token for the URL of a request object (``itsme:request_object``):
+    32 random bytes (256 bits), so the URL cannot be guessed or enumerated.
 
     The URL goes inside the authorization request, so it is chosen before the object is built.
     """
@@ -57,20 +58,22 @@ def new_request_object_token() -> str:
 
 
 def store_request_object(request_object: str, *, token: str) -> None:
-    """Keep a request object under ``token`` until itsme fetches it, at most as long as it is
-    valid (``REQUEST_OBJECT_LIFETIME``)."""
+    """Keep a request object under ``token`` for as long as it is valid
+    (``REQUEST_OBJECT_LIFETIME``, the ``exp`` it carries)."""
     key = _REQUEST_OBJECT_KEY.format(token=token)
     get_cache().set(key, request_object, REQUEST_OBJECT_LIFETIME)
 
 
-def pop_request_object(token: str) -> str | None:
-    """Return the request object stored under ``token`` and forget it (one fetch only).
+def read_request_object(token: str) -> str | None:
+    """Return the request object stored under ``token``, or None once it has expired.
 
-    Of two concurrent fetches only the one whose ``delete`` removed the entry gets it.
+    Not deleted on read: itsme may fetch the same ``request_uri`` more than once (its web front,
+    then the app on the phone; issue 10), and the fetch order is not documented (protocol notes
+    §3.3, §11 #17). No fetch count either: the object is encrypted to itsme's key (D-AREQ, D-JOSE),
+    so a copy is useless to anyone else, and a replay to itsme carries our ``state``, ``nonce``
+    and PKCE challenge, which only the browser session that started the flow can redeem; a
+    count would only risk refusing itsme's own later fetch. The object leaves the cache when it
+    expires, with the flow.
     """
-    cache = get_cache()
-    key = _REQUEST_OBJECT_KEY.format(token=token)
-    value = cache.get(key)
-    if not isinstance(value, str) or not cache.delete(key):
-        return None
-    return value
+    value = get_cache().get(_REQUEST_OBJECT_KEY.format(token=token))
+    return value if isinstance(value, str) else None

@@ -4,7 +4,7 @@
 ``link``            the same, for a logged-in user who links (or re-links) an itsme identity
 ``callback``        finishes it: one-time state, tokens via the backend, login or link, redirect
 ``jwks``            the site's public keys, for itsme to encrypt to and verify with
-``request_object``  one-time request objects for ``REQUEST_BY = "reference"``
+``request_object``  request objects for ``request_uri``, until they expire
 
 The views that see a flow hide their variables from Django's error reports
 (``sensitive_variables``: it also covers every function they call), and the callback never
@@ -34,7 +34,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET
 
 from .backends import Verification
-from .cache import pop_request_object
+from .cache import read_request_object
 from .conf import get_settings
 from .confirmations import finish_confirmation
 from .core.errors import ConfigurationError, ItsmeError
@@ -159,8 +159,12 @@ def jwks(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def request_object(request: HttpRequest, token: str) -> HttpResponse:
-    """Serve a stored request object once (``application/jwt``, S-LOGIN §4.4), then forget it."""
-    value = pop_request_object(token)
+    """Serve a stored request object (``application/jwt``, S-LOGIN §4.4) until it expires.
+
+    itsme may fetch it more than once (see :func:`~django_itsme.cache.read_request_object`);
+    ``never_cache`` keeps proxies from holding a copy after it expired.
+    """
+    value = read_request_object(token)
     if value is None:
         raise Http404("No such request object.")
     return HttpResponse(value, content_type="application/jwt")

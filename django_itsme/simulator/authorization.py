@@ -20,6 +20,7 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from .confirm import ConfirmTemplate, TemplateError, parse_template
+from .faults import Faults
 from .identities import Identity, find_by_sub
 from .jose import JoseError, decrypt, verify
 from .keys import ProviderKeys
@@ -208,6 +209,23 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def check_listed_algorithms(jwe_header: Mapping[str, Any], faults: Faults) -> None:
+    """Refuse a JWE whose ``alg``/``enc`` the discovery document (as varied) does not list.
+
+    :param jwe_header: the JWE protected header.
+    :param faults: the switches holding the varied lists (None: the default lists apply).
+    :raises JoseError: the algorithm is not listed.
+    """
+    algs = faults.request_object_encryption_algs
+    encs = faults.request_object_encryption_encs
+    if algs is not None and jwe_header.get("alg") not in algs:
+        msg = f"JWE alg {jwe_header.get('alg')!r} is not in the discovery list {algs}"
+        raise JoseError(msg)
+    if encs is not None and jwe_header.get("enc") not in encs:
+        msg = f"JWE enc {jwe_header.get('enc')!r} is not in the discovery list {encs}"
+        raise JoseError(msg)
+
+
 class AuthorizationValidator:
     """Apply the itsme rules to the query of ``GET /v2/authorization``."""
 
@@ -219,6 +237,7 @@ class AuthorizationValidator:
         key_store: ClientKeyStore,
         issuer: Callable[[], str],
         clock: Callable[[], float],
+        faults: Callable[[], Faults] = Faults,
     ) -> None:
         """Create the validator.
 
@@ -227,7 +246,9 @@ class AuthorizationValidator:
         :param key_store: the client JWKS cache (to verify request objects).
         :param issuer: returns the current issuer URL.
         :param clock: returns the current time.
+        :param faults: returns the current fault and variant switches.
         """
+        self._faults = faults
         self._registry = registry
         self._keys = keys
         self._key_store = key_store
@@ -359,9 +380,13 @@ class AuthorizationValidator:
                 raise AuthorizationError(
                     "invalid_request", "a signed and encrypted request object is required"
                 )
-            value = self._fetch_request_uri(request_uri)
+            # itsme may fetch the same request_uri more than once (its web front, then the
+            # app): each fetch must still find the object (variant ``request_uri_fetches``).
+            for _ in range(max(1, self._faults().request_uri_fetches)):
+                value = self._fetch_request_uri(request_uri)
         try:
             inner, jwe_header = decrypt(value.strip(), self._keys.decryption_keys())
+            check_listed_algorithms(jwe_header, self._faults())
             claims, jws_header = verify(inner, lambda kid: self._key_store.signing_key(client, kid))
         except JoseError as exc:
             raise AuthorizationError("invalid_request_object", str(exc)) from None
@@ -406,12 +431,15 @@ class AuthorizationValidator:
                 "invalid_request_object", "request object iss must equal client_id"
             )
         issuer = self._issuer()
-        accepted = {issuer, issuer + "/authorization"}
+        forms = {"issuer": issuer, "authorization_endpoint": issuer + "/authorization"}
+        only = self._faults().request_object_audience
+        accepted = {forms[only]} if only in forms else set(forms.values())
         aud = claims.get("aud")
         audiences = aud if isinstance(aud, list) else [aud]
         if not any(isinstance(item, str) and item in accepted for item in audiences):
             raise AuthorizationError(
-                "invalid_request_object", f"request object aud must be {issuer!r}"
+                "invalid_request_object",
+                f"request object aud must be {' or '.join(sorted(accepted))!r}",
             )
         exp = claims.get("exp")
         if exp is not None and (not isinstance(exp, int | float) or exp <= self._clock()):

@@ -6,6 +6,7 @@ values below are the ones the v2 documentation implies (D-AUTH, D-AREQ, D-JOSE).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .pages import CLAIM_LABELS
@@ -36,10 +37,18 @@ def endpoint_urls(issuer: str) -> dict[str, str]:
     }
 
 
-def discovery_document(issuer: str) -> dict[str, Any]:
+def discovery_document(
+    issuer: str,
+    *,
+    encryption_algs: Sequence[str] | None = None,
+    encryption_encs: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """Build the provider metadata.
 
     :param issuer: the issuer URL.
+    :param encryption_algs: replaces the request-object JWE ``alg`` list (a variant: the real
+        list is not public, protocol notes §1.5).
+    :param encryption_encs: replaces the request-object JWE ``enc`` list.
     :returns: the JSON-compatible document.
     """
     claims = sorted({"sub", "iss", "aud", "exp", "iat", "acr", "auth_time", "nonce", *CLAIM_LABELS})
@@ -54,8 +63,12 @@ def discovery_document(issuer: str) -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": ["private_key_jwt"],
         "token_endpoint_auth_signing_alg_values_supported": [SIGNING_ALG],
         "request_object_signing_alg_values_supported": [SIGNING_ALG],
-        "request_object_encryption_alg_values_supported": list(KEY_ALGS),
-        "request_object_encryption_enc_values_supported": list(CONTENT_ENCS),
+        "request_object_encryption_alg_values_supported": list(
+            KEY_ALGS if encryption_algs is None else encryption_algs
+        ),
+        "request_object_encryption_enc_values_supported": list(
+            CONTENT_ENCS if encryption_encs is None else encryption_encs
+        ),
         "id_token_signing_alg_values_supported": [SIGNING_ALG],
         "id_token_encryption_alg_values_supported": list(KEY_ALGS),
         "id_token_encryption_enc_values_supported": list(CONTENT_ENCS),

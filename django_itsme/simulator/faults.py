@@ -73,6 +73,24 @@ class Faults:
     #: instead of its real answer: garbage, deeply nested JSON, a forged token response.
     raw_body: dict[str, bytes] = field(default_factory=dict)
 
+    # Variants: documented itsme behaviours that differ from the default simulator.
+
+    #: Fetch a ``request_uri`` this many times per authorization request, as itsme may (its web
+    #: front, then the app); every fetch must return a request object (D-AREQ; issue 10).
+    request_uri_fetches: int = 1
+    #: Accept only this request-object ``aud``: ``"issuer"`` (D-AREQ since 2024-03) or
+    #: ``"authorization_endpoint"`` (D-AREQ before 2024-03, D-FR); None accepts both
+    #: (protocol notes §3.2, §11 #3).
+    request_object_audience: str | None = None
+    #: Refuse a client assertion that is only signed: the D-IG2020 / v1 reading, where it MUST be
+    #: signed then encrypted (protocol notes §7, §11 #4). Current D-AUTH says MAY.
+    require_encrypted_client_assertion: bool = False
+    #: Replace discovery's ``request_object_encryption_alg_values_supported`` (and enforce it on
+    #: request objects and encrypted client assertions); None keeps RSA-OAEP and RSA-OAEP-256.
+    request_object_encryption_algs: list[str] | None = None
+    #: Replace discovery's ``request_object_encryption_enc_values_supported`` (and enforce it).
+    request_object_encryption_encs: list[str] | None = None
+
     def reset(self) -> None:
         """Switch every fault off again.
 

@@ -133,10 +133,20 @@ class Provider:
         self._issuer = issuer
         self._clock = clock
         self._validator = AuthorizationValidator(
-            registry=registry, keys=keys, key_store=self.key_store, issuer=issuer, clock=clock
+            registry=registry,
+            keys=keys,
+            key_store=self.key_store,
+            issuer=issuer,
+            clock=clock,
+            faults=lambda: self.state.faults,
         )
         self._authenticator = ClientAuthenticator(
-            registry=registry, keys=keys, key_store=self.key_store, issuer=issuer, clock=clock
+            registry=registry,
+            keys=keys,
+            key_store=self.key_store,
+            issuer=issuer,
+            clock=clock,
+            faults=lambda: self.state.faults,
         )
         self._issuing = TokenIssuer(
             keys=keys,
@@ -171,7 +181,14 @@ class Provider:
         status = self.state.faults.discovery_status
         if status is not None:
             return error_json("temporary_unavailable", "injected fault", status=status)
-        return json_response(discovery_document(self._issuer()))
+        faults = self.state.faults
+        return json_response(
+            discovery_document(
+                self._issuer(),
+                encryption_algs=faults.request_object_encryption_algs,
+                encryption_encs=faults.request_object_encryption_encs,
+            )
+        )
 
     def jwks(self) -> Response:
         """Serve the provider's public keys.

@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .authorization import check_listed_algorithms
+from .faults import Faults
 from .grants import CodeStore, Grant, GrantError
 from .jose import JoseError, b64url_decode, decrypt, verify
 from .keys import ProviderKeys
@@ -87,6 +89,7 @@ class ClientAuthenticator:
         key_store: ClientKeyStore,
         issuer: Callable[[], str],
         clock: Callable[[], float],
+        faults: Callable[[], Faults] = Faults,
     ) -> None:
         """Create the authenticator.
 
@@ -95,7 +98,9 @@ class ClientAuthenticator:
         :param key_store: client JWKS cache.
         :param issuer: returns the issuer; the token endpoint is issuer + ``/token``.
         :param clock: returns the current time.
+        :param faults: returns the current fault and variant switches.
         """
+        self._faults = faults
         self._registry = registry
         self._keys = keys
         self._key_store = key_store
@@ -127,9 +132,16 @@ class ClientAuthenticator:
                 "invalid_client", f"client_assertion_type must be {CLIENT_ASSERTION_TYPE}"
             )
         token = assertion.strip()
+        faults = self._faults()
+        if faults.require_encrypted_client_assertion and token.count(".") != 4:
+            # D-IG2020 and v1: the assertion MUST be signed then encrypted (protocol notes §11 #4).
+            raise TokenError(
+                "unauthorized_client", "client_assertion must be signed, then encrypted"
+            )
         try:
             if token.count(".") == 4:
-                token, _ = decrypt(token, self._keys.decryption_keys())
+                token, jwe_header = decrypt(token, self._keys.decryption_keys())
+                check_listed_algorithms(jwe_header, faults)
             claimed = _peek_claims(token)
         except JoseError as exc:
             raise TokenError("unauthorized_client", str(exc)) from None
