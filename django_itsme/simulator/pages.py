@@ -1,60 +1,46 @@
-"""Self-contained HTML pages: the approval screen and the error screen.
+"""Self-contained HTML pages: the index, the approval screen and the error screen.
 
+The pages speak the language :func:`~django_itsme.simulator.page_texts.choose_language` picks
+from ``ui_locales`` (D-AREQ), with their words in :mod:`~django_itsme.simulator.page_texts`.
 Everything dynamic is HTML-escaped; only the Confirm free text keeps its ``<b> <i> <u> <br>``
 tags, as the itsme app renders them (D-CONF).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any, Final
 
 from .confirm import ConfirmTemplate, render_free_text
 from .identities import Identity
+from .page_texts import (
+    APP_LANGUAGES,
+    CLAIM_TEXTS,
+    DEFAULT_LANGUAGE,
+    SERVICE_TEXTS,
+    Phrase,
+    say,
+)
 from .protocol import ACR_ADVANCED, CLAIM_PREFIX, TEMPLATE_FREE_TEXT
+from .registry import RegisteredClient
 
-#: Plain-words names of the claims, for the "requested data" list.
-CLAIM_LABELS: dict[str, str] = {
-    "name": "Full name",
-    "given_name": "First name",
-    "family_name": "Last name",
-    "gender": "Gender",
-    "locale": "Language of the itsme app",
-    "birthdate": "Date of birth",
-    "email": "E-mail address",
-    "email_verified": "Whether the e-mail address is verified (always no)",
-    "phone_number": "Mobile phone number",
-    "phone_number_verified": "Whether the phone number is verified",
-    "address": "Home address",
-    "picture": "Photo (link)",
-    "age_gte_16": "Whether you are 16 or older",
-    "age_gte_18": "Whether you are 18 or older",
-    "age_gte_21": "Whether you are 21 or older",
-    "age_gte_30": "Whether you are 30 or older",
-    CLAIM_PREFIX + "BENationalNumber": "Belgian national register number",
-    CLAIM_PREFIX + "BEeidSn": "Belgian eID card number",
-    CLAIM_PREFIX + "IDDocumentSN": "Identity document number",
-    CLAIM_PREFIX + "IDDocumentType": "Identity document type",
-    CLAIM_PREFIX + "IDIssuingCountry": "Country that issued the identity document",
-    CLAIM_PREFIX + "issuance_locality": "Place where the identity document was issued",
-    CLAIM_PREFIX + "validityFrom": "Identity document issue date",
-    CLAIM_PREFIX + "validityTo": "Identity document expiry date",
-    CLAIM_PREFIX + "verificationDate": "When itsme last checked the identity document",
-    CLAIM_PREFIX + "birthdate_as_string": "Date of birth as printed on the document",
-    CLAIM_PREFIX + "official_gender": "Gender as printed on the document",
-    CLAIM_PREFIX + "place_of_birth": "Place of birth",
-    CLAIM_PREFIX + "claim_citizenship": "Nationality",
-    CLAIM_PREFIX + "claim_citizenship_as_iso": "Nationality (ISO code)",
-    CLAIM_PREFIX + "physical_person_photo": "Photo from the identity document",
-    CLAIM_PREFIX + "claim_device": "Details of the phone running itsme",
+#: Plain-words English names of the claims (the discovery document lists their keys).
+CLAIM_LABELS: Final[Mapping[str, str]] = {
+    name: phrase.render(DEFAULT_LANGUAGE) for name, phrase in CLAIM_TEXTS.items()
 }
+#: Characters per IBAN group: IBANs are printed in groups of four (ISO 13616-1 §5.3).
+IBAN_GROUP: Final = 4
 
-_SERVICE_LABELS = {
-    "login": "Log in (authentication)",
-    "share": "Share identity data",
-    "confirm": "Confirm a transaction",
-}
+#: (identity document type, issuing country) -> its text name (D-AREQ ``IDDocumentType``).
+_DOCUMENTS: Final = {("I", "BEL"): "document_be_eid", ("P", "NLD"): "document_nl_passport"}
+#: Data a test identity may lack, and how the pages say so.
+_MAY_LACK: Final = (
+    ("email", "no_email"),
+    ("address", "no_address"),
+    (CLAIM_PREFIX + "BENationalNumber", "no_national_number"),
+)
 
 _STYLE = """
 :root { color-scheme: light; }
@@ -64,16 +50,24 @@ body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, s
 header { background: #ff4612; color: #fff; padding: .8rem 1.2rem; font-weight: 700; }
 header small { font-weight: 400; opacity: .9; margin-left: .5rem; }
 main { max-width: 36rem; margin: 1.5rem auto; padding: 0 1rem; }
+main.wide { max-width: 56rem; }
 .card { background: #fff; border-radius: .8rem; box-shadow: 0 1px 4px rgba(0,0,0,.12);
   padding: 1.2rem 1.4rem; margin-bottom: 1rem; }
 h1 { font-size: 1.3rem; margin: 0 0 .8rem; }
 h2 { font-size: 1rem; margin: 1rem 0 .4rem; color: #4b5563; }
+.card > h2:first-child { margin-top: 0; }
+h3 { font-size: 1rem; margin: 0 0 .5rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0; }
-dt { color: #6b7280; } dd { margin: 0; word-break: break-word; }
-code { font-size: .85em; background: #f3f4f6; padding: 0 .25em; border-radius: .2em; }
+dt { color: #6b7280; } dd { margin: 0; overflow-wrap: anywhere; }
+code { font-size: .85em; background: #f3f4f6; padding: 0 .25em; border-radius: .2em;
+  overflow-wrap: anywhere; }
+a { color: #b3300a; }
+.iban { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.iban-group { display: inline-block; white-space: nowrap; }
 .message { border: 1px solid #e5e7eb; border-radius: .5rem; padding: .8rem; white-space: pre-wrap;
   background: #fafafa; }
-ul { margin: .2rem 0; padding-left: 1.2rem; }
+ul, ol { margin: .2rem 0; padding-left: 1.2rem; }
+li + li { margin-top: .2rem; }
 fieldset { border: 1px solid #e5e7eb; border-radius: .5rem; margin: 0; padding: .6rem .9rem; }
 label { display: block; padding: .25rem 0; cursor: pointer; }
 .buttons { display: flex; gap: .8rem; margin-top: 1.2rem; }
@@ -82,54 +76,138 @@ button { flex: 1; font: inherit; font-weight: 600; padding: .7rem; border-radius
 #approve { background: #ff4612; color: #fff; }
 #refuse { background: #fff; color: #ff4612; }
 .error { border-left: 4px solid #b91c1c; }
+.muted { color: #6b7280; }
+.spaced { margin-top: 1rem; }
 footer { text-align: center; color: #6b7280; font-size: .8rem; margin: 1rem 0 2rem; }
+.people { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 1rem; }
+.people .card { margin: 0; }
+.people dl { grid-template-columns: 1fr; gap: 0; }
+.people dd { margin-bottom: .35rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem .35rem 0;
+  border-top: 1px solid #e5e7eb; }
+th { font-weight: 600; color: #4b5563; white-space: nowrap; }
+@media (max-width: 30rem) {
+  dl { grid-template-columns: 1fr; gap: 0; } dd { margin-bottom: .4rem; } }
 """
 
 
-def _document(title: str, body: str) -> str:
+def _document(title: str, body: str, language: str, *, wide: bool = False) -> str:
     """Wrap a page body in a complete HTML document with the inline style sheet.
 
     :param title: the page title (escaped here).
     :param body: the body HTML (already safe).
+    :param language: the page's language (its ``lang`` attribute and frame texts).
+    :param wide: a wider column (the index page).
     :returns: the document.
     """
+    main = '<main class="wide">' if wide else "<main>"
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{escape(language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="robots" content="noindex">\n'
         f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        "<header>itsme® simulator<small>test provider, not the real itsme</small></header>\n"
-        f"<main>\n{body}\n</main>\n"
-        "<footer>Local OpenID Provider for tests. No real identity data is used.</footer>\n"
+        f"<header>{escape(say(language, 'simulator'))}"
+        f"<small>{escape(say(language, 'tagline'))}</small></header>\n"
+        f"{main}\n{body}\n</main>\n"
+        f"<footer>{escape(say(language, 'footer'))}</footer>\n"
         "</body>\n</html>\n"
     )
 
 
-def error_page(error: str, description: str) -> str:
+def error_page(error: str, description: str, language: str = DEFAULT_LANGUAGE) -> str:
     """Render the page itsme shows when it cannot redirect (D-AUTH errors).
 
     :param error: the error code.
-    :param description: the explanation.
+    :param description: the explanation (English: a technical detail for the developer).
+    :param language: the page's language.
     :returns: the HTML document.
     """
     body = (
-        '<section class="card error">\n<h1>The request cannot be processed</h1>\n'
+        f'<section class="card error">\n<h1>{escape(say(language, "error_heading"))}</h1>\n'
         f'<p><code id="error">{escape(error)}</code></p>\n'
-        f'<p id="error-description">{escape(description)}</p>\n'
-        "<p>The partner website sent an invalid request. Go back and try again.</p>\n"
+        f'<p id="error-description" lang="en">{escape(description)}</p>\n'
+        f"<p>{escape(say(language, 'error_hint'))}</p>\n"
         "</section>"
     )
-    return _document(f"Error: {error}", body)
+    return _document(say(language, "error_title", error=error), body, language)
 
 
-def claim_label(name: str) -> str:
+def claim_label(name: str, language: str = DEFAULT_LANGUAGE) -> str:
     """Describe a claim in plain words.
 
     :param name: the claim name.
+    :param language: the page's language.
     :returns: the description, or the name itself when unknown.
     """
-    return CLAIM_LABELS.get(name, name)
+    phrase = CLAIM_TEXTS.get(name)
+    return phrase.render(language) if phrase is not None else name
+
+
+def iban_groups(iban: str) -> list[str]:
+    """Split an IBAN into the groups of four it is printed in (ISO 13616-1 §5.3).
+
+    :param iban: the IBAN, with or without spaces.
+    :returns: the groups, upper case; the last may be shorter.
+    """
+    compact = "".join(iban.split()).upper()
+    return [compact[start : start + IBAN_GROUP] for start in range(0, len(compact), IBAN_GROUP)]
+
+
+def iban_html(iban: str) -> str:
+    """Render an IBAN in groups of four that a narrow screen never breaks inside a group.
+
+    Each group is an unbreakable box; the plain spaces between them are where a line may break
+    and what a copy gives back.
+
+    :param iban: the IBAN.
+    :returns: safe HTML.
+    """
+    return " ".join(
+        f'<span class="iban-group">{escape(group)}</span>' for group in iban_groups(iban)
+    )
+
+
+def _document_name(identity: Identity, language: str) -> str:
+    """Name a test identity's identity document.
+
+    :param identity: the identity.
+    :param language: the page's language.
+    :returns: e.g. "Belgian eID card".
+    """
+    kind = str(identity.claims.get(CLAIM_PREFIX + "IDDocumentType", ""))
+    name = _DOCUMENTS.get((kind, identity.issuing_country or ""), "document_other")
+    return say(language, name)
+
+
+def _lacks(identity: Identity, language: str) -> list[str]:
+    """List the data a test identity does not have.
+
+    :param identity: the identity.
+    :param language: the page's language.
+    :returns: phrases such as "no e-mail address".
+    """
+    return [say(language, text) for claim, text in _MAY_LACK if claim not in identity.claims]
+
+
+def describe_identity(identity: Identity, language: str = DEFAULT_LANGUAGE) -> str:
+    """Describe a test identity on one line: name, town, document, what is missing.
+
+    :param identity: the identity.
+    :param language: the page's language.
+    :returns: plain text (not escaped).
+    """
+    address = identity.claims.get("address")
+    town = address.get("locality") if isinstance(address, Mapping) else None
+    lacks = _lacks(identity, language) or [say(language, "all_data")]
+    parts = [
+        identity.display_name,
+        *([str(town).title()] if town else []),
+        _document_name(identity, language),
+        *lacks,
+    ]
+    return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -146,6 +224,7 @@ class ApprovalView:
     :param template: the Confirm template, if any.
     :param identities: identities to choose from (ignored when ``fixed_identity`` is set).
     :param fixed_identity: the identity named by ``sub`` (identification skipped).
+    :param language: the page's language, from ``ui_locales`` (D-AREQ).
     """
 
     transaction: str
@@ -158,22 +237,30 @@ class ApprovalView:
     template: ConfirmTemplate | None
     identities: Sequence[Identity]
     fixed_identity: Identity | None
+    language: str = DEFAULT_LANGUAGE
 
 
-def _template_html(template: ConfirmTemplate) -> str:
+def _template_html(template: ConfirmTemplate, language: str) -> str:
     """Render what the app shows for a Confirm template (D-CONF).
 
     :param template: the validated template.
+    :param language: the page's language.
     :returns: safe HTML.
     """
     if template.kind == TEMPLATE_FREE_TEXT:
         text = render_free_text(template.text or "")
-        return f'<h2>Message to confirm</h2>\n<div class="message" id="free-text">{text}</div>'
+        return (
+            f"<h2>{escape(say(language, 'message_to_confirm'))}</h2>\n"
+            f'<div class="message" id="free-text">{text}</div>'
+        )
     return (
-        '<h2>Payment to confirm</h2>\n<dl id="payment">'
-        f'<dt>Amount</dt><dd id="amount">{escape(template.amount or "")}</dd>'
-        f'<dt>Currency</dt><dd id="currency">{escape(template.currency or "")}</dd>'
-        f'<dt>Beneficiary IBAN</dt><dd id="iban">{escape(template.iban or "")}</dd></dl>'
+        f'<h2>{escape(say(language, "payment_to_confirm"))}</h2>\n<dl id="payment">'
+        f"<dt>{escape(say(language, 'amount'))}</dt>"
+        f'<dd id="amount">{escape(template.amount or "")}</dd>'
+        f"<dt>{escape(say(language, 'currency'))}</dt>"
+        f'<dd id="currency">{escape(template.currency or "")}</dd>'
+        f"<dt>{escape(say(language, 'beneficiary_iban'))}</dt>"
+        f'<dd id="iban" class="iban">{iban_html(template.iban or "")}</dd></dl>'
     )
 
 
@@ -183,11 +270,12 @@ def _identity_html(view: ApprovalView) -> str:
     :param view: the page data.
     :returns: safe HTML.
     """
+    language = view.language
     if view.fixed_identity is not None:
         person = view.fixed_identity
         return (
-            "<h2>Signed-in user</h2>\n"
-            f'<p id="fixed-identity">{escape(person.label)} '
+            f"<h2>{escape(say(language, 'signed_in_user'))}</h2>\n"
+            f'<p id="fixed-identity">{escape(describe_identity(person, language))} '
             f"<code>{escape(person.sub_for(view.client_id))}</code></p>"
         )
     options = []
@@ -195,10 +283,11 @@ def _identity_html(view: ApprovalView) -> str:
         checked = " checked" if index == 0 else ""
         options.append(
             f'<label><input type="radio" name="identity" value="{escape(person.key)}"'
-            f' id="identity-{escape(person.key)}"{checked}> {escape(person.label)}</label>'
+            f' id="identity-{escape(person.key)}"{checked}> '
+            f"{escape(describe_identity(person, language))}</label>"
         )
     return (
-        "<fieldset>\n<legend>Who approves in the itsme app?</legend>\n"
+        f"<fieldset>\n<legend>{escape(say(language, 'who_approves'))}</legend>\n"
         + "\n".join(options)
         + "\n</fieldset>"
     )
@@ -210,32 +299,196 @@ def approval_page(view: ApprovalView) -> str:
     :param view: the page data.
     :returns: the HTML document.
     """
-    level = "Advanced" if view.acr == ACR_ADVANCED else "Basic"
+    language = view.language
+    level = say(language, "level_advanced" if view.acr == ACR_ADVANCED else "level_basic")
+    service = SERVICE_TEXTS.get(view.service_type)
+    service_name = say(language, service) if service else view.service_type
     summary = (
         '<dl id="summary">'
-        f'<dt>Partner</dt><dd id="partner">{escape(view.client_id)}</dd>'
-        f'<dt>Service</dt><dd id="service">{escape(view.service_code)} '
-        f"({escape(_SERVICE_LABELS.get(view.service_type, view.service_type))})</dd>"
-        f'<dt>Security level</dt><dd id="acr">{level} <code>{escape(view.acr)}</code></dd>'
+        f"<dt>{escape(say(language, 'partner'))}</dt>"
+        f'<dd id="partner">{escape(view.client_id)}</dd>'
+        f"<dt>{escape(say(language, 'service'))}</dt>"
+        f'<dd id="service">{escape(view.service_code)} ({escape(service_name)})</dd>'
+        f"<dt>{escape(say(language, 'security_level'))}</dt>"
+        f'<dd id="acr">{escape(level)} <code>{escape(view.acr)}</code></dd>'
         "</dl>"
     )
-    parts = [f"<h1>{escape(view.client_id)} asks you to approve</h1>", summary]
+    heading = say(language, "approve_heading", client=view.client_id)
+    parts = [f"<h1>{escape(heading)}</h1>", summary]
     if view.template is not None:
-        parts.append(_template_html(view.template))
+        parts.append(_template_html(view.template, language))
     if view.requested:
-        items = "".join(f"<li>{escape(claim_label(name))}</li>" for name in view.requested)
-        parts.append(f'<h2>Data the partner will receive</h2>\n<ul id="requested">{items}</ul>')
+        items = "".join(
+            f"<li>{escape(claim_label(name, language))}</li>" for name in view.requested
+        )
+        parts.append(
+            f'<h2>{escape(say(language, "data_received"))}</h2>\n<ul id="requested">{items}</ul>'
+        )
     elif view.service_type == "login":
-        parts.append("<p>The partner only learns that it is you (a pseudonymous identifier).</p>")
+        parts.append(f"<p>{escape(say(language, 'login_only'))}</p>")
     form = (
         f'<form method="post" action="{escape(view.action)}">\n'
         f'<input type="hidden" name="transaction" value="{escape(view.transaction)}">\n'
         f"{_identity_html(view)}\n"
         '<div class="buttons">'
-        '<button type="submit" name="decision" value="approve" id="approve">Approve</button>'
-        '<button type="submit" name="decision" value="refuse" id="refuse">Refuse</button>'
+        '<button type="submit" name="decision" value="approve" id="approve">'
+        f"{escape(say(language, 'approve'))}</button>"
+        '<button type="submit" name="decision" value="refuse" id="refuse">'
+        f"{escape(say(language, 'refuse'))}</button>"
         "</div>\n</form>"
     )
     parts.append(form)
     body = '<section class="card">\n' + "\n".join(parts) + "\n</section>"
-    return _document(f"Approve: {view.client_id}", body)
+    return _document(say(language, "approve_title", client=view.client_id), body, language)
+
+
+@dataclass(frozen=True)
+class IndexView:
+    """What the index page (the simulator's root URL) shows.
+
+    :param issuer: the issuer URL.
+    :param endpoints: endpoint text name (``endpoint_discovery`` ...) -> (method, URL).
+    :param identities: the test identities.
+    :param clients: the registered clients.
+    :param language: the page's language.
+    """
+
+    issuer: str
+    endpoints: Mapping[str, tuple[str, str]]
+    identities: Sequence[Identity]
+    clients: Sequence[RegisteredClient]
+    language: str = DEFAULT_LANGUAGE
+
+
+#: Endpoints a browser can open as they are (the others need parameters, a POST or a token).
+_BROWSABLE: Final = frozenset({"endpoint_discovery", "endpoint_jwks"})
+
+
+def _endpoints_html(view: IndexView) -> str:
+    """Render the endpoint table.
+
+    :param view: the page data.
+    :returns: safe HTML.
+    """
+    rows = []
+    for name, (method, url) in view.endpoints.items():
+        shown = f"<code>{escape(url)}</code>"
+        if name in _BROWSABLE:
+            shown = f'<a href="{escape(url)}">{shown}</a>'
+        rows.append(
+            f'<tr id="{escape(name.replace("_", "-"))}"><th>{escape(method)}</th>'
+            f'<td>{shown}<br><span class="muted">{escape(say(view.language, name))}</span></td>'
+            "</tr>"
+        )
+    return f"<table>{''.join(rows)}</table>"
+
+
+def _fact(label: str, value: str) -> str:
+    """Render one ``<dt>``/``<dd>`` pair.
+
+    :param label: the term (escaped here).
+    :param value: the description (escaped here).
+    :returns: safe HTML.
+    """
+    return f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
+
+
+def _identity_card(identity: Identity, language: str) -> str:
+    """Render one test identity and what it has.
+
+    :param identity: the identity.
+    :param language: the page's language.
+    :returns: safe HTML.
+    """
+    claims = identity.claims
+    facts = [_fact(say(language, "document"), _document_name(identity, language))]
+    born = [str(claims.get("birthdate", ""))]
+    place = claims.get(CLAIM_PREFIX + "place_of_birth")
+    if isinstance(place, Mapping) and place.get("formatted"):
+        born.append(str(place["formatted"]))
+    facts.append(_fact(say(language, "born"), ", ".join(part for part in born if part)))
+    address = claims.get("address")
+    if isinstance(address, Mapping) and address.get("formatted"):
+        facts.append(_fact(say(language, "address"), str(address["formatted"])))
+    if claims.get("email"):
+        facts.append(_fact(say(language, "email"), str(claims["email"])))
+    if claims.get("phone_number"):
+        facts.append(_fact(say(language, "phone"), str(claims["phone_number"])))
+    app_language: Phrase | None = APP_LANGUAGES.get(str(claims.get("locale", "")))
+    if app_language is not None:
+        facts.append(_fact(say(language, "app_language"), app_language.render(language)))
+    device: Any = claims.get(CLAIM_PREFIX + "claim_device")
+    if isinstance(device, Mapping):
+        model = " ".join(
+            str(device[key]) for key in ("manufacturer", "deviceModel") if key in device
+        )
+        facts.append(_fact(say(language, "device"), model))
+    lacks = _lacks(identity, language) or [say(language, "nothing_missing")]
+    facts.append(_fact(say(language, "missing"), ", ".join(lacks)))
+    return (
+        f'<section class="card identity" id="identity-{escape(identity.key)}">'
+        f"<h3>{escape(identity.display_name)} <code>{escape(identity.key)}</code></h3>"
+        f"<dl>{''.join(facts)}</dl></section>"
+    )
+
+
+def _clients_html(view: IndexView) -> str:
+    """Render the registered clients.
+
+    :param view: the page data.
+    :returns: safe HTML.
+    """
+    language = view.language
+    if not view.clients:
+        return f"<p>{escape(say(language, 'no_sites'))}</p>"
+    rows = []
+    for client in view.clients:
+        services = "<br>".join(
+            f"<code>{escape(code)}</code> "
+            f"({escape(say(language, SERVICE_TEXTS[kind]) if kind in SERVICE_TEXTS else kind)})"
+            for code, kind in client.services.items()
+        )
+        uris = "<br>".join(f"<code>{escape(uri)}</code>" for uri in client.redirect_uris)
+        rows.append(
+            f"<tr><td><code>{escape(client.client_id)}</code></td><td>{services}</td>"
+            f"<td>{uris}</td></tr>"
+        )
+    head = "".join(
+        f"<th>{escape(say(language, name))}</th>"
+        for name in ("partner_code", "services", "redirect_uris")
+    )
+    return f'<table id="clients"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def index_page(view: IndexView) -> str:
+    """Render the simulator's home page: what it is, its issuer, endpoints, test identities,
+    registered websites and how to use it.
+
+    :param view: the page data.
+    :returns: the HTML document.
+    """
+    language = view.language
+    steps = "".join(
+        f"<li>{escape(say(language, step))}</li>"
+        for step in ("step_start", "step_approve", "step_return", "step_tests")
+    )
+    people = "".join(_identity_card(person, language) for person in view.identities)
+    body = (
+        '<section class="card">\n'
+        f"<h1>{escape(say(language, 'index_title'))}</h1>\n"
+        f"<p>{escape(say(language, 'index_intro'))}</p>\n"
+        f"<h2>{escape(say(language, 'issuer'))}</h2>\n"
+        f'<p><code id="issuer">{escape(view.issuer)}</code><br>'
+        f'<span class="muted">{escape(say(language, "issuer_hint"))}</span></p>\n'
+        f"<h2>{escape(say(language, 'endpoints'))}</h2>\n{_endpoints_html(view)}\n"
+        "</section>\n"
+        f'<section class="card" id="how"><h2>{escape(say(language, "how_to_use"))}</h2>'
+        f"<ol>{steps}</ol>"
+        f'<p class="muted">{escape(say(language, "languages_note"))}</p></section>\n'
+        f'<h2 id="identities">{escape(say(language, "identities"))}</h2>\n'
+        f"<p>{escape(say(language, 'identities_intro'))}</p>\n"
+        f'<div class="people">{people}</div>\n'
+        f'<section class="card spaced" id="sites">'
+        f"<h2>{escape(say(language, 'sites'))}</h2>{_clients_html(view)}</section>"
+    )
+    return _document(say(language, "simulator"), body, language, wide=True)

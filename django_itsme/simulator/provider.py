@@ -11,13 +11,14 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from .authorization import AuthorizationError, AuthorizationRequest, AuthorizationValidator
-from .discovery import discovery_document
+from .discovery import discovery_document, endpoint_urls
 from .faults import Faults
 from .grants import AccessTokenStore, CodeStore, Grant
 from .identities import IDENTITIES, Identity
 from .issuing import TokenIssuer
 from .keys import ProviderKeys
-from .pages import ApprovalView, approval_page, error_page
+from .page_texts import choose_language, language_from_accept
+from .pages import ApprovalView, IndexView, approval_page, error_page, index_page
 from .protocol import TOKEN_LIFETIME
 from .registry import ClientKeyStore, ClientRegistry, KeyFetchError
 from .responses import (
@@ -90,6 +91,17 @@ def single_values(parsed: Mapping[str, list[str]]) -> tuple[dict[str, str], list
     flat = {name: values[0] for name, values in parsed.items() if values}
     duplicated = [name for name, values in parsed.items() if len(values) > 1]
     return flat, duplicated
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    """Read a request header whatever its case.
+
+    :param headers: the headers.
+    :param name: the header name.
+    :returns: its value, or ``""``.
+    """
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), "")
 
 
 @dataclass
@@ -200,6 +212,49 @@ class Provider:
             return error_json("temporary_unavailable", "injected fault", status=status)
         return json_response(self.keys.public_jwks())
 
+    def index(self, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> Response:
+        """Serve the simulator's home page: what it is, its endpoints and test identities.
+
+        :param query: the parsed query string (``ui_locales`` picks the language).
+        :param headers: the request headers (``Accept-Language``; ``Accept`` asking for JSON
+            and not HTML gets the same facts as JSON).
+        :returns: the HTML page, or the JSON document.
+        """
+        issuer = self._issuer()
+        urls = endpoint_urls(issuer)
+        endpoints = {
+            "endpoint_discovery": ("GET", issuer + "/.well-known/openid-configuration"),
+            "endpoint_jwks": ("GET", urls["jwks_uri"]),
+            "endpoint_authorization": ("GET", urls["authorization_endpoint"]),
+            "endpoint_token": ("POST", urls["token_endpoint"]),
+            "endpoint_userinfo": ("GET", urls["userinfo_endpoint"]),
+        }
+        accept = _header(headers, "Accept").lower()
+        if "application/json" in accept and "text/html" not in accept:
+            return json_response(
+                {
+                    "simulator": "itsme",
+                    "issuer": issuer,
+                    **{name.removeprefix("endpoint_"): url for name, (_, url) in endpoints.items()},
+                    "identities": sorted(IDENTITIES),
+                }
+            )
+        flat, _ = single_values(query)
+        wanted = flat.get("ui_locales")
+        language = (
+            choose_language(wanted)
+            if wanted
+            else language_from_accept(_header(headers, "Accept-Language"))
+        )
+        view = IndexView(
+            issuer=issuer,
+            endpoints=endpoints,
+            identities=list(IDENTITIES.values()),
+            clients=self.registry.all(),
+            language=language,
+        )
+        return html_response(index_page(view))
+
     # ------------------------------------------------------------------ authorization
 
     def authorization(self, query: Mapping[str, list[str]]) -> Response:
@@ -268,6 +323,7 @@ class Provider:
             template=request.template,
             identities=list(IDENTITIES.values()),
             fixed_identity=request.fixed_identity,
+            language=choose_language(request.params.get("ui_locales")),
         )
         return html_response(approval_page(view))
 
@@ -283,18 +339,19 @@ class Provider:
         if transaction is None or transaction.expires <= self._clock():
             page = error_page("invalid_request", "unknown, used or expired transaction")
             return html_response(page, status=400)
+        language = choose_language(transaction.record.request.params.get("ui_locales"))
         decision: Decision
         if flat.get("decision") == "approve":
             decision = "approve"
         elif flat.get("decision") == "refuse":
             decision = "refuse"
         else:
-            page = error_page("invalid_request", "decision must be approve or refuse")
+            page = error_page("invalid_request", "decision must be approve or refuse", language)
             return html_response(page, status=400)
         record = transaction.record
         identity = record.request.fixed_identity or IDENTITIES.get(flat.get("identity", ""))
         if identity is None and decision == "approve":
-            page = error_page("invalid_request", "choose one of the test identities")
+            page = error_page("invalid_request", "choose one of the test identities", language)
             return html_response(page, status=400)
         return self._finish(record, identity, decision)
 

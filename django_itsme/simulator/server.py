@@ -44,7 +44,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/authorization/decision"): "decision",
     ("POST", "/token"): "token",
     ("GET", "/userinfo"): "userinfo",
+    ("GET", ""): "index",
+    ("GET", "/"): "index",
 }
+#: The simulator's own root, outside /v2: the index page too (the demo links to it).
+ROOT_PATH = "/"
 _DELAY_KEYS = {"decision": "authorization"}
 
 
@@ -583,7 +587,9 @@ class Simulator:
         :param path: the request path.
         :returns: the endpoint name, or ``None`` when no endpoint matches.
         """
-        if not path.startswith(BASE_PATH + "/"):
+        if path == ROOT_PATH:
+            return ROUTES.get((method, ""))
+        if path != BASE_PATH and not path.startswith(BASE_PATH + "/"):
             return None
         return ROUTES.get((method, path[len(BASE_PATH) :]))
 
@@ -621,6 +627,8 @@ class Simulator:
             return provider.token(headers.get("Content-Type", ""), body)
         if endpoint == "userinfo":
             return provider.userinfo(headers.get("Authorization"))
+        if endpoint == "index":
+            return provider.index(query, headers)
         allowed = sorted(m for (m, p) in ROUTES if BASE_PATH + p == path)
         if allowed:
             return error_json(

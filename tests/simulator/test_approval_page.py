@@ -154,7 +154,11 @@ def test_payment_rendering(rp: RP, manual: Simulator) -> None:
     page = page_of(rp.authorize(service="TEST_CONFIRM", claims=claims))
     assert '<dd id="amount">2500</dd>' in page
     assert '<dd id="currency">EUR</dd>' in page
-    assert '<dd id="iban">BE68539007547034</dd>' in page
+    # In groups of four, each an unbreakable box (see test_pages_i18n for the wording).
+    groups = "".join(
+        f'<span class="iban-group">{group}</span> ' for group in ("BE68", "5390", "0754", "7034")
+    )
+    assert f'<dd id="iban" class="iban">{groups.rstrip()}</dd>' in page
 
 
 def test_sub_skips_identification(rp: RP, manual: Simulator) -> None:
