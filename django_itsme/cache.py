@@ -11,12 +11,15 @@ import secrets
 from typing import Any
 
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 
 from .conf import get_settings
 from .core.authorize import REQUEST_OBJECT_LIFETIME
 
 __all__ = [
     "SharedCache",
+    "can_serve_request_objects",
     "get_cache",
     "new_request_object_token",
     "read_request_object",
@@ -77,3 +80,13 @@ def read_request_object(token: str) -> str | None:
     """
     value = get_cache().get(_REQUEST_OBJECT_KEY.format(token=token))
     return value if isinstance(value, str) else None
+
+
+def can_serve_request_objects() -> bool:
+    """Whether the ``CACHE`` alias can hold request objects for itsme to fetch: shared by every
+    worker and not culled by anonymous visitors. A ``DummyCache`` stores nothing; a
+    ``LocMemCache`` is private to one process and culls at ``MAX_ENTRIES`` (checks E024, E028).
+
+    :returns: False for those two, True for the others (Redis, Memcached, database, file).
+    """
+    return not isinstance(get_cache(), DummyCache | LocMemCache)

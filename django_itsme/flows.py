@@ -35,7 +35,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.debug import sensitive_variables
 
-from .cache import new_request_object_token, store_request_object
+from .cache import can_serve_request_objects, new_request_object_token, store_request_object
 from .client import get_client
 from .conf import get_settings
 from .core.client import AuthenticationRequest
@@ -204,7 +204,15 @@ def redirect_uri_for(request: HttpRequest) -> str:
 
 
 def request_uri_for(request: HttpRequest, token: str) -> str:
-    """The one-time URL of a stored request object, with the explicit ``:443`` D-AREQ requires."""
+    """The URL of a stored request object, with the explicit ``:443`` D-AREQ requires.
+
+    ``REQUEST_URI_BASE`` (the prefix registered with itsme, D-AREQ "must be pre-registered")
+    followed by the token when set, else the ``itsme:request_object`` route on this request's
+    host.
+    """
+    base = get_settings().client.request_uri_base
+    if base:
+        return f"{base}{token}/"
     url = request.build_absolute_uri(reverse("itsme:request_object", args=[token]))
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.port is None:
@@ -239,7 +247,10 @@ def begin_flow(
     :raises ItsmeError: the flow cannot start (configuration, itsme unreachable, ...).
     """
     client = get_client()
-    token = new_request_object_token() if client.config.request_by == "reference" else None
+    # By value, a request_uri is still offered as the fallback for an oversized request
+    # (MAX_AUTHORIZATION_URL_LENGTH), when the cache can serve it to itsme.
+    by_reference = client.config.request_by == "reference" or can_serve_request_objects()
+    token = new_request_object_token() if by_reference else None
     request_uri = request_uri_for(request, token) if token else None
     auth = client.build_authentication_request(
         service,
@@ -250,7 +261,7 @@ def begin_flow(
         nonce=nonce,
         ui_locales=_ui_locales(),
     )
-    if token:
+    if token and auth.request_uri:
         store_request_object(auth.request_object, token=token)
     save_flow(request.session, auth.state, {**auth.pending(), "next": next_url, **(extra or {})})
     return auth

@@ -87,15 +87,20 @@ def build_request_object(
     keys: PrivateKeys,
     provider_encryption_key: jwk.JWK,
     now: float,
+    alg: str | None = None,
+    enc: str | None = None,
 ) -> str:
     """Sign our request parameters and encrypt them to itsme (D-AREQ "request", D-JOSE).
 
     :param parameters: the authorization parameters (``scope``, ``state``, ``claims``, ...).
     :param client_id: the partner code, used as ``iss`` and ``client_id``.
-    :param audience: the issuer, used as ``aud`` (D-AREQ since 2024-03; protocol notes §11 #3).
+    :param audience: the ``aud``: the issuer by default (D-AREQ since 2024-03), the
+        authorization endpoint before that and in D-FR (protocol notes §11 #3).
     :param keys: our keys; the active ``sig`` key signs.
     :param provider_encryption_key: itsme's ``enc`` key from its JWKS.
     :param now: the current time.
+    :param alg: the JWE key algorithm chosen from discovery (default: RSA-OAEP-256).
+    :param enc: the JWE content encryption chosen from discovery (default: A128CBC-HS256).
     :returns: the compact JWE.
     """
     issued = int(now)
@@ -108,7 +113,9 @@ def build_request_object(
         "exp": issued + REQUEST_OBJECT_LIFETIME,
         "jti": secrets.token_urlsafe(16),
     }
-    return jose.sign_then_encrypt(claims, keys.signing_key, provider_encryption_key)
+    return jose.sign_then_encrypt(
+        claims, keys.signing_key, provider_encryption_key, alg=alg, enc=enc
+    )
 
 
 def build_authorization_url(

@@ -30,7 +30,12 @@ from .cache import Cache, MemoryCache
 from .claims import IdentityClaims, build_claims_request, parse_identity_claims
 from .config import ClientConfig, RequestBy
 from .confirm import ConfirmTemplate
-from .discovery import DISCOVERY_TTL, ProviderMetadata, get_provider_metadata
+from .discovery import (
+    DISCOVERY_TTL,
+    ProviderMetadata,
+    choose_request_object_encryption,
+    get_provider_metadata,
+)
 from .errors import ConfigurationError
 from .http import HttpClient
 from .id_token import validate_id_token_claims
@@ -41,7 +46,13 @@ from .services import AcrLevel, Service
 from .token import exchange_code
 from .userinfo import fetch_userinfo as fetch_verified_userinfo
 
-__all__ = ["PROTOCOL_CLAIMS", "AuthenticationRequest", "ItsmeClient", "UserDetails"]
+__all__ = [
+    "MAX_AUTHORIZATION_URL_LENGTH",
+    "PROTOCOL_CLAIMS",
+    "AuthenticationRequest",
+    "ItsmeClient",
+    "UserDetails",
+]
 
 Clock = Callable[[], float]
 
@@ -68,6 +79,16 @@ PROTOCOL_CLAIMS = frozenset(
         "jti",
     }
 )
+
+
+#: Longest authorization URL sent with the request object by value; a longer one goes by
+#: ``request_uri`` when the caller can serve it. RFC 9110 §4.1 only RECOMMENDS that senders and
+#: recipients support 8000-octet URIs, and common front ends cap the request line near there
+#: (nginx's default header buffer is 8 KB, Apache's LimitRequestLine 8190). itsme wants a GET that
+#: also works as a universal / app link (S-LOGIN §2.4, D-IG2020); it documents no URL limit. A
+#: login (about 2 KB) never comes near; a Confirm with a long free text does (16 KB for 7 350
+#: French characters). QR codes are not the limit: itsme's sign-in page draws its own.
+MAX_AUTHORIZATION_URL_LENGTH = 8000
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,20 +226,45 @@ class ItsmeClient:
             self._provider_keys = keys
         return keys
 
+    def encryption_choice(self) -> tuple[str, str]:
+        """The JWE ``(alg, enc)`` we encrypt to itsme with, chosen from its discovery lists.
+
+        :raises DiscoveryError: nothing itsme lists is on our allow-list (code
+            ``no_common_algorithm``).
+        """
+        key_alg = self.provider_keys().encryption_key().get("alg")
+        return choose_request_object_encryption(
+            self.provider_metadata(), key_alg=key_alg if isinstance(key_alg, str) else None
+        )
+
+    def request_object_audience(self) -> str:
+        """The request object's ``aud`` (``REQUEST_OBJECT_AUD``; D-AREQ, protocol notes §11 #3)."""
+        chosen = self.config.request_object_aud
+        if chosen == "issuer":
+            return self.config.issuer
+        if chosen == "authorization_endpoint":
+            return self.provider_metadata().authorization_endpoint
+        return chosen
+
     # ------------------------------------------------------------------ step 2 and 3
     def build_request_object(self, parameters: Mapping[str, Any]) -> str:
         """Sign ``parameters`` with our key and encrypt them to itsme's (D-AREQ, D-JOSE).
 
         :param parameters: authorization parameters (``scope``, ``redirect_uri``, ``state``, ...).
-        :returns: the compact JWE; ``iss`` is our client id, ``aud`` the issuer.
+        :returns: the compact JWE; ``iss`` is our client id, ``aud`` per ``REQUEST_OBJECT_AUD``
+            (the issuer by default), ``alg``/``enc`` from discovery.
+        :raises DiscoveryError: no common JWE algorithm with itsme.
         """
+        alg, enc = self.encryption_choice()
         return build_request_object(
             parameters,
             client_id=self.config.client_id,
-            audience=self.config.issuer,
+            audience=self.request_object_audience(),
             keys=self.config.keys,
             provider_encryption_key=self.provider_keys().encryption_key(),
             now=self.clock(),
+            alg=alg,
+            enc=enc,
         )
 
     def build_authentication_request(
@@ -242,7 +288,9 @@ class ItsmeClient:
         :param request_by: ``"value"`` (``request=``) or ``"reference"`` (``request_uri=``);
             default ``REQUEST_BY``.
         :param request_uri: for ``"reference"``: the URL where the caller will serve the returned
-            ``request_object`` (D-AREQ rules: https, explicit ``:443``).
+            ``request_object`` (D-AREQ rules: https, explicit ``:443``). For ``"value"``: where
+            the caller can serve it if the URL would exceed :data:`MAX_AUTHORIZATION_URL_LENGTH`;
+            ``AuthenticationRequest.request_uri`` then says it was used (serve the object).
         :param template: a Confirm template (D-CONF), placed under ``claims.userinfo``
             (protocol notes §11 #13).
         :param sub: the known ``sub`` of the user, so itsme skips identification (D-AREQ,
@@ -264,7 +312,12 @@ class ItsmeClient:
                 raise ConfigurationError("request_by='reference' needs the request_uri to use.")
             check_request_uri(request_uri, issuer=config.issuer)
         elif request_uri is not None:
-            raise ConfigurationError("request_uri is only used with request_by='reference'.")
+            # By value, a request_uri is only the fallback for an oversized request (below): one
+            # itsme would refuse is dropped, and the request goes by value as it would without.
+            try:
+                check_request_uri(request_uri, issuer=config.issuer)
+            except ConfigurationError:
+                request_uri = None
 
         state = state or generate_state()
         nonce = nonce or generate_nonce()
@@ -296,14 +349,22 @@ class ItsmeClient:
             "ui_locales": locales,
         }
         request_object = self.build_request_object(parameters)
-        url = build_authorization_url(
-            self.provider_metadata().authorization_endpoint,
-            client_id=config.client_id,
-            scope=chosen.scope,
-            redirect_uri=redirect,
-            request=request_object if mode == "value" else None,
-            request_uri=request_uri if mode == "reference" else None,
-        )
+
+        def url_for(by: RequestBy) -> str:
+            return build_authorization_url(
+                self.provider_metadata().authorization_endpoint,
+                client_id=config.client_id,
+                scope=chosen.scope,
+                redirect_uri=redirect,
+                request=request_object if by == "value" else None,
+                request_uri=request_uri if by == "reference" else None,
+            )
+
+        url = url_for(mode)
+        if mode == "value" and request_uri and len(url) > MAX_AUTHORIZATION_URL_LENGTH:
+            # Too long to survive proxies, universal links and QR codes: send it by reference.
+            mode = "reference"
+            url = url_for(mode)
         return AuthenticationRequest(
             url=url,
             state=state,
@@ -359,6 +420,7 @@ class ItsmeClient:
             signing_key=self.config.keys.signing_key,
             http=self.http,
             now=self.clock(),
+            **self._assertion_encryption(),
         )
         id_token = jose.decrypt_and_verify(
             tokens.id_token,
@@ -400,6 +462,15 @@ class ItsmeClient:
             userinfo=userinfo,
             acr=obtained_acr,
         )
+
+    def _assertion_encryption(self) -> dict[str, Any]:
+        """``exchange_code`` arguments that encrypt the client assertion, when configured."""
+        if not self.config.encrypt_client_assertion:
+            return {}
+        return {
+            "encrypt_assertion_to": self.provider_keys().encryption_key(),
+            "assertion_encryption": self.encryption_choice(),
+        }
 
     def parse_callback(self, params: Mapping[str, str], *, expected_state: str) -> str:
         """Check the callback's ``state`` and return its ``code`` (see

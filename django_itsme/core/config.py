@@ -58,6 +58,9 @@ PROBLEMS: dict[str, str] = {
     "E016": "REQUEST_BY is not 'value' or 'reference'.",
     "E017": "HTTP_TIMEOUT is not a positive number of seconds.",
     "E018": "LEEWAY is not a number of seconds between 0 and 300.",
+    "E034": "REQUEST_URI_BASE is not an https URL with an explicit :443 ending in '/'.",
+    "E035": "REQUEST_OBJECT_AUD is not 'issuer', 'authorization_endpoint' or an https URL.",
+    "E036": "ENCRYPT_CLIENT_ASSERTION is not True or False.",
 }
 
 _KEY_PROBLEM_IDS: dict[str, str] = {
@@ -77,6 +80,9 @@ CORE_SETTINGS: dict[str, Any] = {
     "REQUEST_BY": "value",
     "HTTP_TIMEOUT": DEFAULT_TIMEOUT,
     "LEEWAY": DEFAULT_LEEWAY,
+    "REQUEST_URI_BASE": None,
+    "REQUEST_OBJECT_AUD": "issuer",
+    "ENCRYPT_CLIENT_ASSERTION": False,
 }
 _SERVICE_KEYS = ("CODE", "SCOPES", "CLAIMS", "ACR")
 _SERVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -120,6 +126,12 @@ class ClientConfig:
     request_by: RequestBy = "value"
     http_timeout: float = DEFAULT_TIMEOUT
     leeway: int = DEFAULT_LEEWAY
+    #: ``REQUEST_URI_BASE``: the registered base our ``request_uri`` URLs start with.
+    request_uri_base: str | None = None
+    #: ``REQUEST_OBJECT_AUD``: ``"issuer"``, ``"authorization_endpoint"`` or a URL.
+    request_object_aud: str = "issuer"
+    #: ``ENCRYPT_CLIENT_ASSERTION``: sign then encrypt the client assertion (D-AUTH: MAY).
+    encrypt_client_assertion: bool = False
 
     @classmethod
     def from_mapping(
@@ -229,6 +241,20 @@ def parse_config(
             )
         )
 
+    request_uri_base = _check_request_uri_base(values["REQUEST_URI_BASE"], issuer, problems)
+    request_object_aud = _check_request_object_aud(values["REQUEST_OBJECT_AUD"], issuer, problems)
+    encrypt_assertion = values["ENCRYPT_CLIENT_ASSERTION"]
+    if not isinstance(encrypt_assertion, bool):
+        problems.append(
+            Problem(
+                "E036",
+                "ENCRYPT_CLIENT_ASSERTION must be True or False.",
+                "D-AUTH: the client assertion MUST be signed and MAY be encrypted; D-IG2020 and "
+                "v1 said MUST. Leave it False unless itsme refuses signed-only assertions.",
+                "ENCRYPT_CLIENT_ASSERTION",
+            )
+        )
+
     if any(p.level == "error" for p in problems):
         return None, problems
     assert issuer is not None
@@ -243,6 +269,9 @@ def parse_config(
         request_by=request_by,
         http_timeout=float(timeout),
         leeway=leeway,
+        request_uri_base=request_uri_base,
+        request_object_aud=request_object_aud or "issuer",
+        encrypt_client_assertion=encrypt_assertion,
     )
     return config, problems
 
@@ -409,3 +438,60 @@ def _check_redirect_uri(value: Any, issuer: str | None, problems: list[Problem])
         )
         return None
     return str(value)
+
+
+#: The named forms of ``REQUEST_OBJECT_AUD``: D-AREQ since 2024-03 (commit acc4ba837) says the
+#: issuer; before, and D-FR still, the authorization endpoint (protocol notes §3.2, §11 #3).
+REQUEST_OBJECT_AUD_FORMS = ("issuer", "authorization_endpoint")
+
+
+def _check_request_object_aud(
+    value: Any, issuer: str | None, problems: list[Problem]
+) -> str | None:
+    if value in REQUEST_OBJECT_AUD_FORMS:
+        return str(value)
+    if isinstance(value, str) and _is_absolute_url(value, issuer):
+        return value
+    problems.append(
+        Problem(
+            "E035",
+            "REQUEST_OBJECT_AUD must be 'issuer', 'authorization_endpoint' or an absolute https "
+            "URL.",
+            "D-AREQ (since 2024-03): the issuer, the default; older docs and D-FR: the "
+            "authorization endpoint. Change it only if itsme answers invalid_request_object.",
+            "REQUEST_OBJECT_AUD",
+        )
+    )
+    return None
+
+
+def _check_request_uri_base(value: Any, issuer: str | None, problems: list[Problem]) -> str | None:
+    """``REQUEST_URI_BASE``: the registered prefix our request URIs start with (D-AREQ)."""
+    if value is None:
+        return None
+    ok = isinstance(value, str) and _is_absolute_url(value, issuer) and value.endswith("/")
+    if ok and not (issuer is not None and is_loopback_url(issuer)):
+        parts = urlsplit(value)
+        # D-AREQ: "must include the port :443 explicitly"; no query, it is a prefix.
+        ok = parts.port == 443 and not parts.query and ":443" in parts.netloc
+    if ok:
+        return str(value)
+    problems.append(
+        Problem(
+            "E034",
+            "REQUEST_URI_BASE must be an https URL with an explicit :443 port, without query "
+            "or #fragment, ending in '/'.",
+            "The registered request_uri prefix, e.g. 'https://www.example.be:443/itsme/request/'"
+            " (D-AREQ); the token and '/' are appended. Leave it out to use this route on the "
+            "request's host.",
+            "REQUEST_URI_BASE",
+        )
+    )
+    return None
+
+
+def _is_absolute_url(value: str, issuer: str | None) -> bool:
+    parts = urlsplit(value)
+    loopback_allowed = issuer is not None and is_loopback_url(issuer)
+    scheme_ok = parts.scheme == "https" or (loopback_allowed and parts.scheme == "http")
+    return scheme_ok and bool(parts.netloc) and not parts.fragment

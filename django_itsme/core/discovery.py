@@ -21,12 +21,14 @@ from .cache import Cache
 from .environments import connection_host, is_loopback_url
 from .errors import DiscoveryError, TransportError, TransportTimeout
 from .http import HttpClient
+from .jose import PREFERRED_JWE_ALGORITHMS, PREFERRED_JWE_ENCRYPTIONS
 from .provider_json import parse_json
 
 __all__ = [
     "DISCOVERY_RETRY_AFTER",
     "DISCOVERY_TTL",
     "ProviderMetadata",
+    "choose_request_object_encryption",
     "discovery_url",
     "get_provider_metadata",
 ]
@@ -58,6 +60,16 @@ class ProviderMetadata:
     jwks_uri: str
     raw: Mapping[str, Any] = field(repr=False, compare=False)
 
+    @property
+    def request_object_encryption_algs(self) -> tuple[str, ...] | None:
+        """``request_object_encryption_alg_values_supported``, or None when not published."""
+        return _string_list(self.raw.get("request_object_encryption_alg_values_supported"))
+
+    @property
+    def request_object_encryption_encs(self) -> tuple[str, ...] | None:
+        """``request_object_encryption_enc_values_supported``, or None when not published."""
+        return _string_list(self.raw.get("request_object_encryption_enc_values_supported"))
+
     @classmethod
     def from_document(cls, document: Any, *, issuer: str) -> ProviderMetadata:
         """Check a discovery document and keep what we use.
@@ -78,6 +90,57 @@ class ProviderMetadata:
                 raise DiscoveryError(f"The discovery document has no usable {name!r}.")
             endpoints[name] = value
         return cls(issuer=issuer, raw=dict(document), **endpoints)
+
+
+def _string_list(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(item for item in value if isinstance(item, str))
+
+
+def choose_request_object_encryption(
+    metadata: ProviderMetadata, *, key_alg: str | None = None
+) -> tuple[str, str]:
+    """Pick the JWE ``alg`` and ``enc`` for what we encrypt to itsme (request object, and the
+    client assertion when encrypted) from what its discovery document lists.
+
+    D-JOSE: ``alg`` SHOULD be RSA-OAEP-256, ``enc`` one of the discovery values (example
+    A128CBC-HS256); v1 and TB use RSA-OAEP (protocol notes §3.2, §11 #2). The live list is not
+    public (§1.5, §11 #1), so it is read at run time; a document without the lists gets our first
+    preference. An ``alg`` declared on itsme's encryption key goes first when both sides allow it.
+
+    :param metadata: itsme's discovery document.
+    :param key_alg: the ``alg`` member of itsme's ``enc`` key, if any.
+    :returns: ``(alg, enc)``.
+    :raises DiscoveryError: (code ``no_common_algorithm``) nothing itsme lists is on our
+        allow-list; the message names both lists.
+    """
+    algs = _pick(
+        "alg",
+        metadata.request_object_encryption_algs,
+        ((key_alg,) if key_alg in PREFERRED_JWE_ALGORITHMS else ()) + PREFERRED_JWE_ALGORITHMS,
+        "request_object_encryption_alg_values_supported",
+    )
+    enc = _pick(
+        "enc",
+        metadata.request_object_encryption_encs,
+        PREFERRED_JWE_ENCRYPTIONS,
+        "request_object_encryption_enc_values_supported",
+    )
+    return algs, enc
+
+
+def _pick(kind: str, listed: tuple[str, ...] | None, ours: tuple[Any, ...], member: str) -> str:
+    for candidate in ours:
+        if listed is None or candidate in listed:
+            return str(candidate)
+    theirs = ", ".join(repr(item[:40]) for item in (listed or ())[:10]) or "nothing"
+    raise DiscoveryError(
+        f"itsme's discovery {member} lists {theirs}, and we only encrypt with "
+        f"{', '.join(dict.fromkeys(str(item) for item in ours))}: no common JWE {kind}. Ask "
+        "itsme onboarding which algorithms your client is registered for.",
+        code="no_common_algorithm",
+    )
 
 
 def _is_safe_endpoint(url: str, issuer: str) -> bool:

@@ -24,6 +24,8 @@ __all__ = [
     "ALLOWED_JWE_ENCRYPTIONS",
     "ALLOWED_JWS_ALGORITHMS",
     "MAX_TOKEN_BYTES",
+    "PREFERRED_JWE_ALGORITHMS",
+    "PREFERRED_JWE_ENCRYPTIONS",
     "DecodedJWT",
     "decrypt",
     "decrypt_and_verify",
@@ -45,6 +47,12 @@ ALLOWED_JWE_ALGORITHMS = ("RSA-OAEP-256", "RSA-OAEP")
 ALLOWED_JWE_ENCRYPTIONS = ("A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM")
 #: What we send when the recipient does not say otherwise (D-JOSE example).
 DEFAULT_JWE_ENCRYPTION = "A128CBC-HS256"
+#: What we encrypt with, best first, among what itsme's discovery lists: D-JOSE says ``alg``
+#: SHOULD be RSA-OAEP-256 (RSA-OAEP for older registrations and TB); ``enc`` A128CBC-HS256 is the
+#: D-JOSE example and BMID's own request objects (S-RO), A256GCM is also listed (protocol notes
+#: §8.1, COMM), then the two other authenticated encryptions jwcrypto supports.
+PREFERRED_JWE_ALGORITHMS = ALLOWED_JWE_ALGORITHMS
+PREFERRED_JWE_ENCRYPTIONS = ("A128CBC-HS256", "A256GCM", "A256CBC-HS512", "A128GCM")
 #: The largest token we try to parse. An ID token or userinfo answer holding a 200x140 JPEG photo
 #: is some tens of kilobytes.
 MAX_TOKEN_BYTES = 512 * 1024

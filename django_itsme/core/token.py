@@ -54,9 +54,13 @@ def exchange_code(
     signing_key: jwk.JWK,
     http: HttpClient,
     now: float,
+    encrypt_assertion_to: jwk.JWK | None = None,
+    assertion_encryption: tuple[str, str] | None = None,
 ) -> TokenResponse:
     """Redeem ``code`` for tokens.
 
+    :param encrypt_assertion_to: itsme's ``enc`` key when ``ENCRYPT_CLIENT_ASSERTION`` is set.
+    :param assertion_encryption: the JWE ``(alg, enc)`` chosen from discovery for it.
     :raises TransportError: itsme could not be reached in time.
     :raises TokenEndpointError: itsme refused (``.error`` holds its code) or answered garbage.
     """
@@ -65,7 +69,14 @@ def exchange_code(
         "code": code,
         "redirect_uri": redirect_uri,
         "client_assertion_type": CLIENT_ASSERTION_TYPE,
-        "client_assertion": build_client_assertion(client_id, token_endpoint, signing_key, now=now),
+        "client_assertion": build_client_assertion(
+            client_id,
+            token_endpoint,
+            signing_key,
+            now=now,
+            encrypt_to=encrypt_assertion_to,
+            encryption=assertion_encryption,
+        ),
     }
     if code_verifier:
         data["code_verifier"] = code_verifier

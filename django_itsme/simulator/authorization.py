@@ -381,8 +381,9 @@ class AuthorizationValidator:
                     "invalid_request", "a signed and encrypted request object is required"
                 )
             # itsme may fetch the same request_uri more than once (its web front, then the
-            # app): each fetch must still find the object (variant ``request_uri_fetches``).
-            for _ in range(max(1, self._faults().request_uri_fetches)):
+            # app): each fetch must still find the object (variant ``fetch_request_uri_twice``).
+            value = self._fetch_request_uri(request_uri)
+            if self._faults().fetch_request_uri_twice:
                 value = self._fetch_request_uri(request_uri)
         try:
             inner, jwe_header = decrypt(value.strip(), self._keys.decryption_keys())

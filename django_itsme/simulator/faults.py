@@ -75,9 +75,9 @@ class Faults:
 
     # Variants: documented itsme behaviours that differ from the default simulator.
 
-    #: Fetch a ``request_uri`` this many times per authorization request, as itsme may (its web
-    #: front, then the app); every fetch must return a request object (D-AREQ; issue 10).
-    request_uri_fetches: int = 1
+    #: Fetch a ``request_uri`` twice per authorization request, as itsme may (its web front,
+    #: then the app); both fetches must return the request object (D-AREQ; issue 10).
+    fetch_request_uri_twice: bool = False
     #: Accept only this request-object ``aud``: ``"issuer"`` (D-AREQ since 2024-03) or
     #: ``"authorization_endpoint"`` (D-AREQ before 2024-03, D-FR); None accepts both
     #: (protocol notes §3.2, §11 #3).
