@@ -1,18 +1,29 @@
 """Django admin: identities (found by user or sub; who they belong to is read-only) and
-confirmations (read-only records whose evidence is re-verified, and anchored, on display)."""
+confirmations (read-only records whose evidence is re-verified, and anchored, on display).
+
+Pages fit a 1280 px screen with the navigation sidebar and filters open: lists show short
+columns (long names and subs are cut, their full text in a tooltip), and the signed ID token and
+keys wrap inside monospace blocks (``static/django_itsme/admin.css``). Descriptions, template
+names and levels are shown in the page's language (:mod:`django_itsme.descriptions`).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db.models import Field
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from .core.errors import ItsmeError
 from .core.evidence import EvidenceError, EvidenceResult, UnanchoredKeyError
+from .descriptions import describe_template, level_label, template_label
 from .models import Confirmation, ItsmeIdentity
 
 if TYPE_CHECKING:
@@ -27,6 +38,54 @@ logger = logging.getLogger("django_itsme")
 #: Where the verdict of one confirmation is kept while its page renders (it is shown in several
 #: fields, and verified once).
 _VERDICT_ATTRIBUTE = "_itsme_evidence_verdict"
+#: The admin pages' stylesheet: wrapping blocks for tokens and keys, cut list cells.
+ADMIN_CSS: Final = "django_itsme/admin.css"
+#: Characters of a user name shown in a list; the whole name is in the cell's tooltip. Generated
+#: user names (``itsme-`` and 36 characters) would take a third of a 1280 px list.
+LIST_NAME_LENGTH: Final = 20
+#: Characters of a ``sub`` shown in a list (enough to tell two apart); the rest in the tooltip.
+LIST_SUB_LENGTH: Final = 10
+#: Characters of a description shown in a list, so the status stays in view at 1280 px.
+LIST_DESCRIPTION_LENGTH: Final = 40
+_CUT: Final = "\u2026"
+_USERNAME_FIELD: Final = get_user_model().USERNAME_FIELD
+
+
+def _cut(text: str, length: int, *, tag: str = "span") -> SafeString:
+    """``text`` cut to ``length`` characters in a ``.itsme-cut`` element, whole in its title."""
+    shown = text if len(text) <= length else text[: length - 1].rstrip() + _CUT
+    if tag == "code":
+        return format_html('<code class="itsme-cut" title="{}">{}</code>', text, shown)
+    return format_html('<span class="itsme-cut" title="{}">{}</span>', text, shown)
+
+
+def _long(text: str, *, tag: str = "code") -> SafeString:
+    """A long value (token, key, JSON) in a monospace block that wraps inside the page."""
+    if tag == "pre":
+        return format_html('<pre class="itsme-long">{}</pre>', text)
+    return format_html('<code class="itsme-long">{}</code>', text)
+
+
+def _label(field: str) -> Any:
+    """The verbose name of a :class:`Confirmation` field, for a display method replacing it."""
+    model_field = Confirmation._meta.get_field(field)
+    if not isinstance(model_field, Field):
+        raise TypeError(f"{field} is not a field of Confirmation")
+    return model_field.verbose_name
+
+
+def _user_name(user: Any) -> str:
+    return "-" if user is None else str(user.get_username())
+
+
+class AuthenticationLevelFilter(admin.ChoicesFieldListFilter):
+    """The level filter, titled so that Django's "By %(filter_title)s" reads well in every
+    language (the field's own name, "last authentication level", gives German "Nach letzte
+    Authentifizierungsstufe")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = str(_("authentication level"))
 
 
 @admin.register(ItsmeIdentity)
@@ -35,12 +94,26 @@ class ItsmeIdentityAdmin(IdentityAdminBase):
     are read-only, so no one reassigns an itsme identity to another account here (linking goes
     through the ``itsme:link`` route only). Deleting an identity unlinks it."""
 
-    list_display = ("user", "sub", "last_acr", "last_login_at", "created_at")
-    list_filter = ("last_acr",)
-    search_fields = ("sub", f"user__{get_user_model().USERNAME_FIELD}")
+    list_display = ("who", "short_sub", "last_acr", "last_login_at", "created_at")
+    list_display_links = ("who",)
+    list_filter = (("last_acr", AuthenticationLevelFilter),)
+    search_fields = ("sub", f"user__{_USERNAME_FIELD}")
     readonly_fields = ("user", "sub", "last_acr", "created_at", "last_login_at")
     fields = readonly_fields
     date_hierarchy = "created_at"
+
+    class Media:
+        css: ClassVar[dict[str, tuple[str, ...]]] = {"all": (ADMIN_CSS,)}
+
+    @admin.display(description=_("user"), ordering=f"user__{_USERNAME_FIELD}")
+    def who(self, obj: ItsmeIdentity) -> SafeString:
+        """The user's name, cut to :data:`LIST_NAME_LENGTH`."""
+        return _cut(_user_name(obj.user), LIST_NAME_LENGTH)
+
+    @admin.display(description=_("identifier (sub)"), ordering="sub")
+    def short_sub(self, obj: ItsmeIdentity) -> SafeString:
+        """The ``sub``, cut to :data:`LIST_SUB_LENGTH`."""
+        return _cut(obj.sub, LIST_SUB_LENGTH, tag="code")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -54,11 +127,11 @@ COVERED_FIELDS = (
     "sub",
     "signed_level",
     "id",
-    "content",
+    "bound_content",
     "salt",
     "nonce",
-    "id_token",
-    "signing_key",
+    "signed_id_token",
+    "itsme_signing_key",
 )
 #: Shown under "Not covered by the evidence": the site's own records.
 NOT_COVERED_FIELDS = (
@@ -86,9 +159,10 @@ class ConfirmationAdmin(ConfirmationAdminBase):
     evidence does not cover.
     """
 
-    list_display = ("created_at", "user", "service", "approved_content", "status", "acr")
+    list_display = ("described", "status", "acr", "created_at", "who")
+    list_display_links = ("described",)
     list_filter = ("status", "service", "template_name")
-    search_fields = ("id", "sub", "description", f"user__{get_user_model().USERNAME_FIELD}")
+    search_fields = ("id", "sub", "description", f"user__{_USERNAME_FIELD}")
     date_hierarchy = "created_at"
     fieldsets = (
         (
@@ -114,6 +188,37 @@ class ConfirmationAdmin(ConfirmationAdminBase):
         ),
     )
     readonly_fields = COVERED_FIELDS + NOT_COVERED_FIELDS
+
+    class Media:
+        css: ClassVar[dict[str, tuple[str, ...]]] = {"all": (ADMIN_CSS,)}
+
+    @admin.display(description=_("approved content"))
+    def described(self, obj: Confirmation) -> SafeString:
+        """The approved content in the page's language, cut to :data:`LIST_DESCRIPTION_LENGTH`
+        (read from ``content``, which the nonce binds; never the stored ``description``)."""
+        return _cut(self.approved_content(obj), LIST_DESCRIPTION_LENGTH)
+
+    @admin.display(description=_("user"), ordering=f"user__{_USERNAME_FIELD}")
+    def who(self, obj: Confirmation) -> SafeString:
+        """The user's name, cut to :data:`LIST_NAME_LENGTH`."""
+        return _cut(_user_name(obj.user), LIST_NAME_LENGTH)
+
+    @admin.display(description=_label("content"))
+    def bound_content(self, obj: Confirmation) -> SafeString:
+        """``content`` (canonical JSON, up to 7500 characters of free text), wrapped."""
+        return _long(obj.content)
+
+    @admin.display(description=_label("id_token"))
+    def signed_id_token(self, obj: Confirmation) -> SafeString | str:
+        """The signed ID token (one long unbroken word), wrapped."""
+        return _long(obj.id_token) if obj.id_token else "-"
+
+    @admin.display(description=_label("signing_key"))
+    def itsme_signing_key(self, obj: Confirmation) -> SafeString | str:
+        """itsme's public key as indented JSON, its long members wrapped."""
+        if not obj.signing_key:
+            return "-"
+        return _long(json.dumps(obj.signing_key, indent=2, sort_keys=False), tag="pre")
 
     @admin.display(description=_("evidence"))
     def evidence_check(self, obj: Confirmation) -> str:
@@ -148,17 +253,18 @@ class ConfirmationAdmin(ConfirmationAdminBase):
     def approved_content(self, obj: Confirmation) -> str:
         """What was shown and approved, read from ``content`` (which the nonce binds)."""
         try:
-            return obj.template.describe()
+            return describe_template(obj.template)
         except (ItsmeError, ValueError, RecursionError):
             return str(_("(unreadable content)"))
 
     @admin.display(description=_("template (from content)"))
     def approved_template(self, obj: Confirmation) -> str:
-        """The template's name, read from ``content``."""
+        """The template's name in the page's language and as sent, read from ``content``."""
         try:
-            return obj.template.name
+            name = obj.template.name
         except (ItsmeError, ValueError, RecursionError):
             return str(_("(unreadable content)"))
+        return f"{template_label(name)} ({name})"
 
     @admin.display(description=_("level (signed acr)"))
     def signed_level(self, obj: Confirmation) -> str:
@@ -169,7 +275,9 @@ class ConfirmationAdmin(ConfirmationAdminBase):
         if not isinstance(verdict, EvidenceResult):
             return str(_("(not proved)"))
         acr = verdict.claims.get("acr")
-        return str(acr) if isinstance(acr, str) else str(_("(not in the signed token)"))
+        if not isinstance(acr, str):
+            return str(_("(not in the signed token)"))
+        return f"{level_label(acr)} ({acr})"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

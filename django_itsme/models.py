@@ -27,18 +27,19 @@ from django.utils.translation import gettext_lazy as _
 from .anchors import evidence_anchors
 from .conf import get_settings
 from .core.confirm import ConfirmTemplate, template_from_dict
-from .core.errors import ItsmeError
 from .core.evidence import Evidence, EvidenceError, EvidenceResult, KeyAnchor, verify_evidence
+from .descriptions import LEVEL_LABELS, TEMPLATE_LABELS, describe_confirmation
 
 __all__ = ["Confirmation", "ItsmeIdentity"]
+
+#: The stored levels (``basic``, ``advanced``) and their names in the active language.
+LEVEL_CHOICES = list(LEVEL_LABELS.items())
+#: The Confirm templates (D-CONF) and their names in the active language.
+TEMPLATE_CHOICES = list(TEMPLATE_LABELS.items())
 
 
 class ItsmeIdentity(models.Model):
     """The link between one local user and one itsme account."""
-
-    class Level(models.TextChoices):
-        BASIC = "basic", _("basic")
-        ADVANCED = "advanced", _("advanced")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -46,8 +47,10 @@ class ItsmeIdentity(models.Model):
         related_name="itsme_identity",
         verbose_name=_("user"),
     )
+    # No verbose name starts with the brand: Django capitalises the first letter of labels, and
+    # the brand is written "itsme", always in lower case.
     sub = models.CharField(
-        _("itsme subject"),
+        _("identifier (sub)"),
         max_length=255,
         unique=True,
         help_text=_("itsme's identifier of this person for this site (the 'sub' claim)."),
@@ -55,15 +58,16 @@ class ItsmeIdentity(models.Model):
     last_acr = models.CharField(
         _("last authentication level"),
         max_length=16,
-        choices=Level.choices,
+        choices=LEVEL_CHOICES,
         blank=True,
     )
     created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
     last_login_at = models.DateTimeField(_("last itsme login"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("itsme identity")
-        verbose_name_plural = _("itsme identities")
+        # Listed under the app "itsme" (itsme > Identities), whose name gives the brand.
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
         ordering = ("-last_login_at", "-created_at")
 
     def __str__(self) -> str:
@@ -103,10 +107,14 @@ class Confirmation(models.Model):
         verbose_name=_("user"),
         help_text=_("Kept as null when the user is deleted: the evidence names the itsme sub."),
     )
-    sub = models.CharField(_("itsme subject"), max_length=255)
+    sub = models.CharField(
+        _("identifier (sub)"),
+        max_length=255,
+        help_text=_("itsme's identifier of the person who approved, for this site."),
+    )
     service = models.CharField(_("service"), max_length=64)
     service_code = models.CharField(_("service code"), max_length=128)
-    template_name = models.CharField(_("template"), max_length=32)
+    template_name = models.CharField(_("template"), max_length=32, choices=TEMPLATE_CHOICES)
     content = models.TextField(_("content"), help_text=_("The exact template, canonical JSON."))
     description = models.CharField(_("description"), max_length=200)
     status = models.CharField(
@@ -118,14 +126,21 @@ class Confirmation(models.Model):
     nonce = models.CharField(_("nonce"), max_length=64, unique=True)
     issuer = models.CharField(_("issuer"), max_length=255)
     client_id = models.CharField(_("client id"), max_length=255)
-    acr = models.CharField(_("authentication level"), max_length=16, blank=True)
+    acr = models.CharField(
+        _("authentication level"), max_length=16, choices=LEVEL_CHOICES, blank=True
+    )
     id_token = models.TextField(_("signed ID token"), blank=True)
-    signing_key = models.JSONField(_("itsme signing key"), null=True, blank=True)
+    signing_key = models.JSONField(
+        _("signing key"),
+        null=True,
+        blank=True,
+        help_text=_("itsme's public key that signed the ID token."),
+    )
     error_code = models.CharField(_("error code"), max_length=64, blank=True)
 
     class Meta:
-        verbose_name = _("itsme confirmation")
-        verbose_name_plural = _("itsme confirmations")
+        verbose_name = _("confirmation")
+        verbose_name_plural = _("confirmations")
         ordering = ("-created_at",)
 
     def __str__(self) -> str:
@@ -133,11 +148,9 @@ class Confirmation(models.Model):
 
     def approved_description(self) -> str:
         """The description of what was shown, read from ``content`` (which the evidence binds),
-        not the stored ``description`` (which it does not); the stored one if unreadable."""
-        try:
-            return self.template.describe()
-        except (ItsmeError, ValueError, RecursionError):
-            return self.description
+        not the stored ``description`` (which it does not), in the active language; the stored
+        one if unreadable (see :func:`django_itsme.descriptions.describe_confirmation`)."""
+        return describe_confirmation(self)
 
     @property
     def template(self) -> ConfirmTemplate:
