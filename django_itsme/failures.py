@@ -27,10 +27,18 @@ from .core.errors import (
     TransportError,
     TransportTimeout,
 )
+from .core.oauth_errors import AUTHORIZATION_ERRORS, TOKEN_ERRORS, ErrorKind
+from .core.userinfo import INVALID_TOKEN_CODE
 from .logsafe import quote_for_log
 from .signals import login_failed
 
-__all__ = ["Failure", "describe_failure", "render_failure", "render_unexpected_failure"]
+__all__ = [
+    "AdminDetail",
+    "Failure",
+    "describe_failure",
+    "render_failure",
+    "render_unexpected_failure",
+]
 
 logger = logging.getLogger("django_itsme")
 
@@ -139,8 +147,26 @@ TOO_MANY_FLOWS = Failure(
 )
 
 
+#: The page of each kind of error itsme sends (:data:`~.core.oauth_errors.ErrorKind`): itsme
+#: refusing our request is the operator's to fix and reads "not available on this site" (503),
+#: never like tampering; a user's refusal reads as cancelled; an expired code as "start again".
+BY_KIND: dict[ErrorKind, Failure] = {
+    "configuration": MISCONFIGURED,
+    "user": CANCELLED,
+    "unavailable": UNAVAILABLE,
+    "expired": EXPIRED,
+    "unknown": CANCELLED,
+}
+
 #: Failures recognised by their code alone, whatever raised them.
 BY_CODE: dict[str, Failure] = {
+    # every documented authorization error is its own code (D-AUTH; protocol notes §9.1) ...
+    **{error: BY_KIND[kind] for error, kind in AUTHORIZATION_ERRORS.items()},
+    "unknown_error": BY_KIND["unknown"],
+    # ... and so is every documented token endpoint error (§9.2): invalid_grant is "start again"
+    **{error: BY_KIND[kind] for error, kind in TOKEN_ERRORS.items()},
+    # userinfo refused the access token it was just given (§9.3): itsme is at fault
+    INVALID_TOKEN_CODE: UNAVAILABLE,
     "unknown_service": UNKNOWN_SERVICE,
     "no_account": NO_ACCOUNT,
     "inactive_user": INACTIVE,
@@ -162,9 +188,7 @@ def describe_failure(error: ItsmeError | None, code: str) -> Failure:
     if error is None:
         return EXPIRED
     if isinstance(error, AuthorizationDenied):
-        if error.error == "access_denied":
-            return CANCELLED
-        return UNAVAILABLE if "unavailable" in error.error else REFUSED
+        return BY_KIND[error.kind]
     if isinstance(error, TransportTimeout):
         return TIMEOUT
     if isinstance(error, TransportError | ProviderError):
@@ -183,6 +207,8 @@ def render_failure(
     service: str | None,
     code: str | None = None,
     retry_url: str | None = None,
+    state_missing: bool = False,
+    provider_text: bool = True,
 ) -> HttpResponse:
     """Log once, signal once, and render the failure page.
 
@@ -190,14 +216,23 @@ def render_failure(
     :param service: the service's name, when known.
     :param code: the code to report; default ``error.code``.
     :param retry_url: where "Try again" leads; None hides the link.
+    :param state_missing: the error came back without ``state`` (noted in the log line).
+    :param provider_text: show itsme's ``error`` and description in the page's block for the
+        site's administrator. False when nothing ties the answer to a flow of this browser: a
+        crafted link must not put its text on the site's page (it is still logged).
     """
     code = code or (error.code if error is not None else UNKNOWN_STATE)
     failure = describe_failure(error, code)
+    itsme_error, description = _provider_words(error)
     # Every value below may come from the request or from itsme: quoted, escaped and cut, so
     # that none can end the line, forge another or fake a field (logsafe.py).
     detail = f" message={quote_for_log(str(error), limit=300)}" if error is not None else ""
-    if isinstance(error, AuthorizationDenied) and error.description:
-        detail += f" description={quote_for_log(error.description)}"
+    if itsme_error:
+        detail += f" itsme_error={quote_for_log(itsme_error, limit=64)}"
+    if description:
+        detail += f" description={quote_for_log(description)}"
+    if state_missing:
+        detail += " state=missing"
     logger.warning(
         "itsme flow failed: code=%s service=%s status=%s error=%s%s",
         quote_for_log(code),
@@ -206,9 +241,46 @@ def render_failure(
         type(error).__name__ if error is not None else "-",
         detail,
     )
-    return _signal_and_render(
-        request, error, code=code, failure=failure, service=service, retry_url=retry_url
+    admin = AdminDetail(
+        error=itsme_error if provider_text else None,
+        description=description if provider_text else None,
+        unattributed=state_missing and not provider_text,
     )
+    return _signal_and_render(
+        request,
+        error,
+        code=code,
+        failure=failure,
+        service=service,
+        retry_url=retry_url,
+        admin=admin,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AdminDetail:
+    """What the page's collapsed block "for the site's administrator" shows (never a secret).
+
+    :ivar error: itsme's ``error`` value.
+    :ivar description: itsme's ``error_description`` / ``detail``, safe text (the template
+        escapes it).
+    :ivar unattributed: the answer came without ``state`` and matched no flow of this browser.
+    """
+
+    error: str | None = None
+    description: str | None = None
+    unattributed: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.error or self.description or self.unattributed)
+
+
+def _provider_words(error: ItsmeError | None) -> tuple[str | None, str | None]:
+    """itsme's own ``error`` value and text carried by ``error``, both already made safe by the
+    core (:mod:`~.core.oauth_errors`)."""
+    if isinstance(error, AuthorizationDenied | ProviderError):
+        return error.error, error.description
+    return None, None
 
 
 def render_unexpected_failure(
@@ -237,7 +309,13 @@ def render_unexpected_failure(
         quote_for_log(_raised_at(exc)),
     )
     return _signal_and_render(
-        request, None, code=INTERNAL_ERROR, failure=INTERNAL, service=service, retry_url=retry_url
+        request,
+        None,
+        code=INTERNAL_ERROR,
+        failure=INTERNAL,
+        service=service,
+        retry_url=retry_url,
+        admin=AdminDetail(),
     )
 
 
@@ -259,9 +337,10 @@ def _signal_and_render(
     failure: Failure,
     service: str | None,
     retry_url: str | None,
+    admin: AdminDetail,
 ) -> HttpResponse:
     login_failed.send(sender=None, request=request, code=code, error=error, service=service)
-    context = {"failure": failure, "code": code, "retry_url": retry_url}
+    context = {"failure": failure, "code": code, "retry_url": retry_url, "admin": admin}
     user = getattr(request, "user", None)
     if code == "no_account" and user is not None and user.is_authenticated:
         # Someone is logged in here: show who, and the explicit way to link (itsme:link).

@@ -54,6 +54,7 @@ __all__ = [
     "drop_flows_on_logout",
     "link_owner",
     "login_is_recent",
+    "only_pending_flow",
     "pop_flow",
     "safe_next",
     "save_flow",
@@ -117,6 +118,26 @@ def pop_flow(session: SessionBase, state: str | None) -> dict[str, Any] | None:
     else:
         del session[SESSION_KEY]
     return flow
+
+
+@sensitive_variables()
+def only_pending_flow(session: SessionBase) -> tuple[str, dict[str, Any]] | None:
+    """The ``state`` and flow of this session's one pending flow, if it has exactly one.
+
+    For an error redirect that came back without ``state`` (protocol notes §9.1): it can then
+    only belong to that flow. Nothing is changed (no session is created for a cookie-less hit);
+    the caller pops the flow with :func:`pop_flow` if it attributes the error to it. Only this
+    session's flows are ever looked at, so such an answer cannot end another visitor's flow.
+
+    :returns: ``(state, flow)``, or None when there are none or several.
+    """
+    if SESSION_KEY not in session:
+        return None
+    flows = _flows(session, time.time())
+    if len(flows) != 1:
+        return None
+    ((state, flow),) = flows.items()
+    return state, flow
 
 
 def drop_flows(session: SessionBase) -> None:

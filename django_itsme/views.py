@@ -37,9 +37,18 @@ from .backends import Verification
 from .cache import read_request_object
 from .conf import get_settings
 from .confirmations import finish_confirmation
-from .core.errors import ConfigurationError, ItsmeError
+from .core.client import ItsmeClient
+from .core.errors import AuthorizationDenied, ConfigurationError, ItsmeError
 from .failures import render_failure, render_unexpected_failure
-from .flows import LINK_KEY, begin_flow, link_owner, login_is_recent, pop_flow, safe_next
+from .flows import (
+    LINK_KEY,
+    begin_flow,
+    link_owner,
+    login_is_recent,
+    only_pending_flow,
+    pop_flow,
+    safe_next,
+)
 from .throttle import allow_flow_start, refuse_flow_start
 
 __all__ = ["callback", "jwks", "link_view", "login_view", "request_object"]
@@ -96,8 +105,16 @@ def link_view(request: HttpRequest) -> HttpResponseBase:
 @never_cache
 @sensitive_variables()
 def callback(request: HttpRequest) -> HttpResponseBase:
-    """Finish a flow: the one-time ``state`` picks it, the backend checks everything."""
-    flow = pop_flow(request.session, request.GET.get("state"))
+    """Finish a flow: the one-time ``state`` picks it, the backend checks everything.
+
+    An error redirect without ``state`` ends on its own page (see :func:`_stateless_error`).
+    """
+    state = request.GET.get("state")
+    if not state:
+        denied = ItsmeClient.read_callback_error(request.GET.dict())
+        if denied is not None:
+            return _stateless_error(request, denied)
+    flow = pop_flow(request.session, state)
     if flow is None:
         # No flow was consumed: nothing to save (a cookie-less hit must not create a session).
         return render_failure(request, None, service=None, retry_url=reverse("itsme:login"))
@@ -116,6 +133,42 @@ def callback(request: HttpRequest) -> HttpResponseBase:
             request.session.flush()
             request.user = AnonymousUser()
         return render_unexpected_failure(request, exc, service=service, retry_url=retry_url)
+
+
+@sensitive_variables()
+def _stateless_error(request: HttpRequest, denied: AuthorizationDenied) -> HttpResponse:
+    """An error redirect that came back without ``state`` (protocol notes §9.1).
+
+    itsme cannot echo the ``state`` of a request object it refused (``invalid_request_object``:
+    wrong ``aud``, key or algorithm), so the error is attributed to this session's one pending
+    flow, which it ends (consumed, nothing redeemed, nobody logged in or linked); with none or
+    several pending, it belongs to no flow. Either way the page and status are those of the
+    error, and itsme's description is logged. It is shown on the page only when attributed: a
+    crafted link, which anyone can send, cannot put its text on the site's page. A pending
+    Confirm flow is never ended this way: its refusal is recorded as evidence, which an answer
+    without ``state`` cannot give.
+    """
+    only = only_pending_flow(request.session)
+    if only is None or "confirmation" in only[1]:
+        return render_failure(
+            request,
+            denied,
+            service=None,
+            retry_url=reverse("itsme:login"),
+            state_missing=True,
+            provider_text=False,
+        )
+    flow = pop_flow(request.session, only[0])
+    assert flow is not None  # just seen in the session
+    request.session.save()  # consumed for good, whatever the status of the answer
+    service = str(flow["service"])
+    return render_failure(
+        request,
+        denied,
+        service=service,
+        retry_url=_retry_url(flow, service),
+        state_missing=True,
+    )
 
 
 def _retry_url(flow: dict[str, object], service: str) -> str | None:

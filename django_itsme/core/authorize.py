@@ -31,6 +31,7 @@ __all__ = [
     "generate_nonce",
     "generate_state",
     "parse_authorization_response",
+    "read_authorization_error",
 ]
 
 #: Seconds a request object stays valid. ``exp``/``iat``/``jti`` are not documented for this flow
@@ -167,12 +168,30 @@ def parse_authorization_response(params: Mapping[str, str], *, expected_state: s
         raise ClaimValidationError(
             "The state does not match the flow that was started.", claim="state"
         )
-    error = params.get("error")
-    if error:
-        raise AuthorizationDenied(error, params.get("error_description"))
+    denied = read_authorization_error(params)
+    if denied is not None:
+        raise denied
     code = params.get("code")
     if not code:
         raise ClaimValidationError(
             "The provider returned neither a code nor an error.", claim="code"
         )
     return code
+
+
+def read_authorization_error(params: Mapping[str, str]) -> AuthorizationDenied | None:
+    """The error an authorization redirect carries, if any, whatever its ``state``.
+
+    itsme may send an error back *without* ``state`` (protocol notes §9.1): ours travels only
+    inside the request object, which itsme cannot read when it refuses that object
+    (``invalid_request_object``: wrong ``aud``, key or algorithm). Such an answer cannot be tied
+    to a flow by itself; it can only ever end a flow, never yield a code.
+
+    :param params: the query parameters of the callback.
+    :returns: the error (its ``code``, ``kind`` and safe ``description``), or None when the
+        redirect carries no ``error``.
+    """
+    error = params.get("error")
+    if not error:
+        return None
+    return AuthorizationDenied(error, params.get("error_description"))

@@ -25,6 +25,7 @@ from .authorize import (
     generate_nonce,
     generate_state,
     parse_authorization_response,
+    read_authorization_error,
 )
 from .cache import Cache, MemoryCache
 from .claims import IdentityClaims, build_claims_request, parse_identity_claims
@@ -36,7 +37,7 @@ from .discovery import (
     choose_request_object_encryption,
     get_provider_metadata,
 )
-from .errors import ConfigurationError
+from .errors import AuthorizationDenied, ConfigurationError
 from .http import HttpClient
 from .id_token import validate_id_token_claims
 from .jwks import JWKS_TTL, ProviderKeys
@@ -474,8 +475,26 @@ class ItsmeClient:
 
     def parse_callback(self, params: Mapping[str, str], *, expected_state: str) -> str:
         """Check the callback's ``state`` and return its ``code`` (see
-        :func:`.authorize.parse_authorization_response`)."""
+        :func:`.authorize.parse_authorization_response`).
+
+        :param params: the callback's query parameters.
+        :param expected_state: the ``state`` of the flow this callback should finish.
+        :returns: the authorization code.
+        :raises ClaimValidationError: ``state`` missing or different (``invalid_state``).
+        :raises AuthorizationDenied: itsme returned an ``error``.
+        """
         return parse_authorization_response(params, expected_state=expected_state)
+
+    @staticmethod
+    def read_callback_error(params: Mapping[str, str]) -> AuthorizationDenied | None:
+        """The ``error`` of a callback, read without any ``state`` (see
+        :func:`.authorize.read_authorization_error`): for an error redirect that came back
+        without ``state``, which can only end a flow.
+
+        :param params: the callback's query parameters.
+        :returns: the error, or None when there is none.
+        """
+        return read_authorization_error(params)
 
     def __repr__(self) -> str:
         return f"ItsmeClient(client_id={self.config.client_id!r}, issuer={self.config.issuer!r})"

@@ -12,7 +12,8 @@
     │   ├── ProviderKeysError       the provider's JWKS unusable, or no key for a kid
     │   ├── TokenEndpointError      the token endpoint refused or answered garbage
     │   └── UserinfoError           the userinfo endpoint refused or answered garbage
-    ├── AuthorizationDenied         the user cancelled, or itsme refused the request
+    ├── AuthorizationDenied         itsme's redirect carried an error: the user cancelled, itsme
+    │                               refused our request (.kind says who must act), or is down
     └── TokenValidationError        we refuse a token itsme (or someone) sent us
         ├── TokenDecryptionError    not a JWE for our keys, or a disallowed JWE algorithm
         ├── SignatureError          bad or missing signature, disallowed JWS algorithm
@@ -26,6 +27,13 @@ when it is known to be harmless.
 """
 
 from __future__ import annotations
+
+from .oauth_errors import (
+    AUTHORIZATION_ERRORS,
+    ErrorKind,
+    authorization_error_kind,
+    read_error_text,
+)
 
 __all__ = [
     "AuthorizationDenied",
@@ -96,14 +104,34 @@ class TransportTimeout(TransportError):
 
 # ----------------------------------------------------------------------------- provider
 class ProviderError(ItsmeError):
-    """itsme answered, but outside the protocol (HTTP error, malformed document)."""
+    """itsme answered, but outside the protocol (HTTP error, malformed document).
+
+    :param status: the HTTP status of the answer, if any.
+    :param error: the OAuth ``error`` value itsme sent, if any (already checked with
+        :func:`.oauth_errors.read_error_value`).
+    :param description: itsme's ``detail`` / ``error_description``, if any (already made safe
+        with :func:`.oauth_errors.read_error_text`): for the operator's log line and the page's
+        detail for the site's administrator.
+    """
 
     code = "provider_error"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        error: str | None = None,
+        description: str | None = None,
+    ) -> None:
         super().__init__(message, code=code)
         #: the HTTP status of the provider's answer, when there was one
         self.status = status
+        #: the OAuth ``error`` value itsme returned (``invalid_grant``, ...), if any
+        self.error = error
+        #: itsme's explanation (``detail`` or ``error_description``), safe text, if any
+        self.description = description
 
 
 class DiscoveryError(ProviderError):
@@ -119,25 +147,21 @@ class ProviderKeysError(ProviderError):
 
 
 class TokenEndpointError(ProviderError):
-    """The token endpoint refused the code exchange or answered garbage."""
+    """The token endpoint refused the code exchange or answered garbage.
+
+    Its ``code`` is itsme's ``error`` when itsme documents it (``invalid_grant``,
+    ``invalid_client``, ...: :data:`.oauth_errors.TOKEN_ERRORS`), else ``token_endpoint_error``.
+    """
 
     code = "token_endpoint_error"
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        status: int | None = None,
-        error: str | None = None,
-    ) -> None:
-        super().__init__(message, code=code, status=status)
-        #: the OAuth ``error`` value itsme returned (``invalid_grant``, ...), if any
-        self.error = error
-
 
 class UserinfoError(ProviderError):
-    """The userinfo endpoint refused the access token or answered garbage."""
+    """The userinfo endpoint refused the access token or answered garbage.
+
+    Code ``userinfo_invalid_token`` when itsme said ``invalid_token`` (RFC 6750 §3; protocol
+    notes §9.3), else ``userinfo_error``.
+    """
 
     code = "userinfo_error"
 
@@ -146,18 +170,31 @@ class UserinfoError(ProviderError):
 class AuthorizationDenied(ItsmeError):
     """The authorization response carried an ``error`` (D-AUTH "Authorization Endpoint errors").
 
+    Its ``code`` is the ``error`` itself when itsme documents it
+    (:data:`.oauth_errors.AUTHORIZATION_ERRORS`), else ``unknown_error``: provider text never
+    becomes a code. ``kind`` says who must act (``configuration``, ``user``, ``unavailable``,
+    ``expired`` or ``unknown``): an ``invalid_request_object`` is the operator's to fix, not a
+    user's refusal and not tampering.
+
     :param error: the OAuth ``error`` value, e.g. ``access_denied``.
-    :param description: ``error_description`` as sent by the provider; shown to operators in logs
-        only, never to end users, and cut to a safe length.
+    :param description: ``error_description`` as sent by the provider, made safe by
+        :func:`.oauth_errors.read_error_text`: for the operator's log line and, when the answer
+        belongs to a flow of the visitor's session, the page's detail for the site's
+        administrator (escaped there).
     """
 
     code = "authorization_denied"
 
     def __init__(self, error: str, description: str | None = None) -> None:
         safe_error = _printable(error, 64) or "unknown_error"
-        super().__init__(f"The provider returned error {safe_error!r}.", code=safe_error)
+        known = safe_error in AUTHORIZATION_ERRORS
+        super().__init__(
+            f"The provider returned error {safe_error!r}.",
+            code=safe_error if known else "unknown_error",
+        )
         self.error = safe_error
-        self.description = _printable(description or "", 200) or None
+        self.kind: ErrorKind = authorization_error_kind(safe_error)
+        self.description = read_error_text(description)
 
 
 # ----------------------------------------------------------------------------- we refuse a token

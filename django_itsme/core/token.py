@@ -5,34 +5,26 @@ Body (``application/x-www-form-urlencoded``): ``grant_type=authorization_code``,
 ``private_key_jwt`` client assertion. A 200 answer holds ``access_token``, ``token_type`` Bearer,
 ``id_token`` and ``expires_in``; errors are HTTP 400 JSON with ``error`` and, in v2, ``detail``
 (``error_description`` in v1/2020: both are read, protocol notes §11 #9).
+
+A refusal becomes a :class:`~.errors.TokenEndpointError` whose ``code`` is the documented
+``error`` (:data:`.oauth_errors.TOKEN_ERRORS`: ``invalid_grant`` is an expired or used code, not
+an outage; ``invalid_client`` and ``unauthorized_client`` a client-authentication problem) and
+whose ``description`` is itsme's text, read size-capped and made safe, never the raw body.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from jwcrypto import jwk
 
 from .client_auth import CLIENT_ASSERTION_TYPE, build_client_assertion
 from .errors import TokenEndpointError
 from .http import HttpClient
+from .oauth_errors import TOKEN_ERRORS, read_error_body
 from .provider_json import parse_json
 
 __all__ = ["TokenResponse", "exchange_code"]
-
-#: OAuth error codes the token endpoint may return (D-AUTH, RFC 6749 §5.2); others are shown as
-#: "unknown" so provider text never reaches a log line unfiltered.
-TOKEN_ERRORS = frozenset(
-    {
-        "invalid_request",
-        "invalid_client",
-        "invalid_grant",
-        "unauthorized_client",
-        "unsupported_grant_type",
-        "invalid_scope",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +76,14 @@ def exchange_code(
         token_endpoint, data, error=TokenEndpointError, accept_statuses=(200, 400, 401)
     )
     if response.status != 200:
-        document = _json_object(response.body)
-        error = document.get("error") if document else None
-        known = error if error in TOKEN_ERRORS else "unknown_error"
+        error, description = read_error_body(response.body)
         raise TokenEndpointError(
-            f"The token endpoint refused the code: {known} (HTTP {response.status}).",
+            f"The token endpoint refused the code: {error or 'no error value'} "
+            f"(HTTP {response.status}).",
+            code=error if error in TOKEN_ERRORS else None,
             status=response.status,
-            error=known,
+            error=error or "unknown_error",
+            description=description,
         )
     document = parse_json(response.body, error=_answer_error, what="The token response")
     if not isinstance(document, dict):
@@ -115,12 +108,3 @@ def exchange_code(
 
 def _answer_error(message: str) -> TokenEndpointError:
     return TokenEndpointError(message, status=200)
-
-
-def _json_object(body: bytes) -> dict[str, Any] | None:
-    """The JSON object of an error answer, or None: its ``error`` is only read if present."""
-    try:
-        document = parse_json(body, error=TokenEndpointError, what="The token error answer")
-    except TokenEndpointError:
-        return None
-    return document if isinstance(document, dict) else None

@@ -3,6 +3,10 @@
 The body is a nested JWT like the ID token whatever the Content-Type says (``application/json``
 in the v2 docs, ``application/jwt`` in a 2018 draft: §11 #8), so it is read by content. An
 unsigned JSON answer is refused. Its ``sub`` must equal the ID token's (D-IG2020; S-LOGIN §2.9).
+
+A refusal (HTTP 400/401/403, protocol notes §9.3) is read for its ``error``: from the
+``WWW-Authenticate: Bearer error="..."`` challenge (RFC 6750 §3) or the JSON body, whichever
+carries it; ``invalid_token`` gets its own code, ``userinfo_invalid_token``.
 """
 
 from __future__ import annotations
@@ -14,10 +18,16 @@ from jwcrypto import jwk
 
 from . import jose
 from .errors import ClaimValidationError, TokenValidationError, UserinfoError
-from .http import HttpClient
+from .http import HttpClient, Response
 from .id_token import read_time_claim
+from .oauth_errors import parse_bearer_challenge, read_error_body, read_error_text, read_error_value
 
-__all__ = ["fetch_userinfo"]
+__all__ = ["INVALID_TOKEN_CODE", "fetch_userinfo"]
+
+#: The code of a userinfo answer saying the access token is not valid (RFC 6750 §3.1).
+INVALID_TOKEN_CODE = "userinfo_invalid_token"  # noqa: S105 (an error code)
+#: The statuses of a userinfo refusal, read for their ``error`` (D-AUTH; protocol notes §9.3).
+REFUSAL_STATUSES = (400, 401, 403)
 
 
 def fetch_userinfo(
@@ -44,7 +54,10 @@ def fetch_userinfo(
         userinfo_endpoint,
         error=UserinfoError,
         headers={"Authorization": f"Bearer {access_token}", "Accept": "application/jwt"},
+        accept_statuses=(200, *REFUSAL_STATUSES),
     )
+    if response.status != 200:
+        raise _refusal(response)
     body = response.text.strip()
     if body.startswith("{"):
         raise TokenValidationError(
@@ -84,3 +97,28 @@ def fetch_userinfo(
             "The userinfo answer has expired.", claim="exp", code="expired_token"
         )
     return decoded
+
+
+def _refusal(response: Response) -> UserinfoError:
+    """The error for a refused userinfo call: the challenge's ``error`` first, then the body's."""
+    challenge = parse_bearer_challenge(
+        next(
+            (
+                value
+                for name, value in response.headers.items()
+                if name.lower() == "www-authenticate"
+            ),
+            None,
+        )
+    )
+    body_error, body_text = read_error_body(response.body)
+    error = read_error_value(challenge.get("error")) or body_error
+    description = read_error_text(challenge.get("error_description")) or body_text
+    return UserinfoError(
+        f"The userinfo endpoint refused the access token: {error or 'no error value'} "
+        f"(HTTP {response.status}).",
+        code=INVALID_TOKEN_CODE if error == "invalid_token" else None,
+        status=response.status,
+        error=error,
+        description=description,
+    )

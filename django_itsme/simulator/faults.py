@@ -91,6 +91,31 @@ class Faults:
     #: Replace discovery's ``request_object_encryption_enc_values_supported`` (and enforce it).
     request_object_encryption_encs: list[str] | None = None
 
+    # Error variants: how itsme tells a client something went wrong (protocol notes §9).
+
+    #: Answer every authorization request whose client and redirect URI check out with this
+    #: ``error`` redirect instead of asking the user (D-AUTH "Authorization Endpoint errors";
+    #: protocol notes §9.1): ``login_required``, ``server_error``, ``invalid_request_object``...
+    #: Errors about the request object (``invalid_request_object``, ``invalid_request_uri``)
+    #: echo only a ``state`` the query carried, as itsme could not read the object's.
+    authorization_error: str | None = None
+    #: The ``error_description`` sent with :attr:`authorization_error`: None sends a short
+    #: default text, ``""`` sends none (it is optional, D-AUTH).
+    authorization_error_description: str | None = None
+    #: Leave ``state`` out of every error redirect (protocol notes §9.1: itsme cannot echo a
+    #: ``state`` it could not read; this plays it for every error, ``access_denied`` included).
+    error_redirect_without_state: bool = False
+    #: Answer the token endpoint HTTP 400 with this ``error`` (D-AUTH: ``invalid_grant``,
+    #: ``invalid_client``, ``unauthorized_client``, ``invalid_request``; protocol notes §9.2).
+    token_error: str | None = None
+    #: The member holding the token error's text: ``"detail"`` (v2, D-AUTH) or
+    #: ``"error_description"`` (v1/2020, RFC 6749 §5.2); protocol notes §11 #9.
+    token_error_text_member: str = "detail"  # noqa: S105 (a JSON member name)
+    #: Answer userinfo HTTP 401 ``invalid_token`` (RFC 6750 §3.1; protocol notes §9.3), saying
+    #: so in ``"header"`` (``WWW-Authenticate`` only, empty body), ``"body"`` (JSON only, a bare
+    #: ``Bearer`` challenge) or ``"both"``.
+    userinfo_invalid_token: str | None = None
+
     def reset(self) -> None:
         """Switch every fault off again.
 

@@ -268,6 +268,9 @@ class Provider:
         except AuthorizationError as exc:
             return self._authorization_error(exc)
         flat, _ = single_values(query)
+        forced = self._forced_error(request, flat)
+        if forced is not None:
+            return self._authorization_error(forced)
         record = AuthorizationRecord(
             request_object=request.request_object,
             jws_header=request.jws_header,
@@ -286,8 +289,31 @@ class Provider:
             return self._finish(record, identity, self.state.auto_decision)
         return self._approval(record)
 
-    @staticmethod
-    def _authorization_error(exc: AuthorizationError) -> Response:
+    def _forced_error(
+        self, request: AuthorizationRequest, query: Mapping[str, str]
+    ) -> AuthorizationError | None:
+        """The error the :attr:`~.faults.Faults.authorization_error` switch asks for, if any.
+
+        :param request: the validated request.
+        :param query: its query parameters.
+        :returns: the error, ready to redirect, or None when the switch is off.
+        """
+        faults = self.state.faults
+        if faults.authorization_error is None:
+            return None
+        description = faults.authorization_error_description
+        forced = AuthorizationError(
+            faults.authorization_error,
+            "injected error" if description is None else description,
+        )
+        forced.redirect_uri = request.redirect_uri
+        # itsme reads state from the request object; when it refuses that object, only a
+        # state the query string carried can come back (protocol notes §9.1).
+        about_object = forced.error in ("invalid_request_object", "invalid_request_uri")
+        forced.state = query.get("state") if about_object else request.state
+        return forced
+
+    def _authorization_error(self, exc: AuthorizationError) -> Response:
         """Turn a refused request into a redirect or an error page (D-AUTH errors).
 
         :param exc: the error.
@@ -295,9 +321,25 @@ class Provider:
         """
         if exc.redirect_uri is None:
             return html_response(error_page(exc.error, exc.description), status=400)
+        return self._error_redirect(exc.redirect_uri, exc.error, exc.description, exc.state)
+
+    def _error_redirect(
+        self, redirect_uri: str, error: str, description: str, state: str | None
+    ) -> Response:
+        """Redirect an ``error`` back to the client (D-AUTH: ``error``, optional
+        ``error_description``, and ``state`` when known and not switched off).
+
+        :param redirect_uri: the validated redirect URI.
+        :param error: the OAuth error code.
+        :param description: the text; empty sends none.
+        :param state: the ``state`` to echo, if known.
+        :returns: the redirect.
+        """
+        if self.state.faults.error_redirect_without_state:
+            state = None
         return redirect(
-            exc.redirect_uri,
-            {"error": exc.error, "error_description": exc.description, "state": exc.state},
+            redirect_uri,
+            {"error": error, "error_description": description or None, "state": state},
         )
 
     def _approval(self, record: AuthorizationRecord) -> Response:
@@ -369,13 +411,8 @@ class Provider:
         record.identity = identity.key if identity is not None else None
         record.decision = decision
         if decision == "refuse" or identity is None:
-            return redirect(
-                request.redirect_uri,
-                {
-                    "error": "access_denied",
-                    "error_description": "the user refused the request",
-                    "state": request.state,
-                },
+            return self._error_redirect(
+                request.redirect_uri, "access_denied", "the user refused the request", request.state
             )
         grant = Grant(
             request=request, identity=identity, acr=request.acr, auth_time=int(self._clock())
@@ -396,6 +433,13 @@ class Provider:
         if faults.token_status is not None:
             error = "temporary_unavailable" if faults.token_status >= 500 else "invalid_request"
             return error_json(error, "injected fault", status=faults.token_status)
+        if faults.token_error is not None:
+            text = f"injected {faults.token_error}"
+            return json_response(
+                {"error": faults.token_error, faults.token_error_text_member: text},
+                status=400,
+                headers=[("Cache-Control", "no-store")],
+            )
         try:
             payload = self._token(content_type, body)
         except TokenError as exc:
@@ -448,6 +492,8 @@ class Provider:
         faults = self.state.faults
         if faults.userinfo_status is not None:
             return error_json("invalid_request", "injected fault", status=faults.userinfo_status)
+        if faults.userinfo_invalid_token is not None:
+            return _invalid_token(faults.userinfo_invalid_token)
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return error_json(
@@ -476,3 +522,19 @@ class Provider:
         except KeyFetchError as exc:
             return error_json("invalid_request", str(exc))
         return text_response(document, content_type)
+
+
+def _invalid_token(where: str) -> Response:
+    """A userinfo 401 ``invalid_token`` (RFC 6750 §3.1), told in the header, the body or both.
+
+    :param where: ``"header"``, ``"body"`` or ``"both"`` (see ``Faults.userinfo_invalid_token``).
+    :returns: the response.
+    """
+    in_header = where in ("header", "both")
+    challenge = 'Bearer realm="itsme-simulator"'
+    if in_header:
+        challenge += ', error="invalid_token", error_description="injected invalid_token"'
+    headers = [("WWW-Authenticate", challenge)]
+    if where in ("body", "both"):
+        return error_json("invalid_token", "injected invalid_token", status=401, headers=headers)
+    return Response(401, b"", [("Cache-Control", "no-store"), *headers])

@@ -148,14 +148,17 @@ def test_unknown_service(browser: Browser, failures: Any, caplog: Any) -> None:
     assert_failed(response, 404, "unknown_service", failures, caplog, browser)
 
 
-def test_error_description_is_logged_but_not_shown(
+def test_error_description_is_logged_and_shown_to_the_administrator_only(
     browser: Browser, simulator: Simulator, caplog: Any
 ) -> None:
     simulator.auto_decision = "refuse"
     response = browser.flow()
     assert response.status_code == 403
     (line,) = [r.getMessage() for r in caplog.records if r.name == "django_itsme"]
-    assert "description=" in line
+    assert 'description="the user refused the request"' in line
+    page = response.content.decode()
+    # Not in the message the user reads, only in the collapsed block for the administrator.
+    assert page.index("the user refused the request") > page.index("<details")
 
 
 def test_itsme_refuses_the_request(
@@ -163,11 +166,14 @@ def test_itsme_refuses_the_request(
 ) -> None:
     from tests.app.conftest import set_itsme
 
-    # A service code the provider does not know: itsme answers error=invalid_scope.
+    # A service code the provider does not know: itsme answers error=invalid_scope. The
+    # operator must act: the page says itsme login is unavailable here (503), not tampering.
     set_itsme(settings, SERVICES={"login": {"CODE": "NOT_REGISTERED"}})
     response = browser.flow()
-    assert_failed(response, 403, "invalid_scope", failures, caplog, browser)
-    assert b"could not be verified" in response.content
+    assert_failed(response, 503, "invalid_scope", failures, caplog, browser)
+    assert b"itsme login is not available" in response.content
+    assert b"could not be verified" not in response.content
+    assert b"NOT_REGISTERED" in response.content  # itsme's description, for the administrator
 
 
 class RefusingBackend(ItsmeBackend):

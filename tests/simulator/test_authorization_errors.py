@@ -274,3 +274,88 @@ def test_rejected_requests_are_not_recorded(rp: RP, sim: Simulator) -> None:
     rp.authorize(via=None)
     assert sim.authorizations == []
     assert sim.count("/authorization") == 1
+
+
+# ------------------------------------------------------------------ error variants (issue 10)
+def test_refused_request_object_has_no_state_to_echo(rp: RP) -> None:
+    # The state travels inside the object itsme could not read (protocol notes §9.1).
+    attempt = rp.authorize(jwe_header={"kid": "old-enc"}, ro={"state": "inside-only"})
+    assert attempt.error == "invalid_request_object"
+    assert "state" not in attempt.redirect
+
+
+def test_forced_error_echoes_the_state(rp: RP, sim: Simulator) -> None:
+    sim.faults.authorization_error = "login_required"
+    attempt = rp.authorize(ro={"state": "s-1"})
+    assert attempt.redirect == {
+        "error": "login_required",
+        "error_description": "injected error",
+        "state": "s-1",
+    }
+    assert sim.authorizations == [] or sim.authorizations[-1].code is None
+
+
+@pytest.mark.parametrize("error", ["invalid_request_object", "invalid_request_uri"])
+def test_forced_object_error_echoes_only_a_query_state(rp: RP, sim: Simulator, error: str) -> None:
+    sim.faults.authorization_error = error
+    assert "state" not in rp.authorize(ro={"state": "inside-only"}).redirect
+    attempt = rp.authorize(ro={"state": "inside"}, query={"state": "in-query"})
+    assert attempt.redirect["state"] == "in-query"
+
+
+def test_forced_error_without_description(rp: RP, sim: Simulator) -> None:
+    sim.faults.authorization_error = "server_error"
+    sim.faults.authorization_error_description = ""
+    assert "error_description" not in rp.authorize().redirect
+
+
+def test_error_redirects_without_state(rp: RP, sim: Simulator) -> None:
+    sim.faults.error_redirect_without_state = True
+    sim.auto_decision = "refuse"
+    refused = rp.authorize(ro={"state": "s-2"})
+    assert refused.error == "access_denied"
+    assert "state" not in refused.redirect
+    invalid = rp.authorize(via=None, query={"state": "s-3"})
+    assert invalid.error == "invalid_request"
+    assert "state" not in invalid.redirect
+
+
+def test_faults_reset_turns_error_variants_off(rp: RP, sim: Simulator) -> None:
+    sim.faults.authorization_error = "server_error"
+    sim.faults.error_redirect_without_state = True
+    sim.faults.token_error = "invalid_grant"
+    sim.faults.userinfo_invalid_token = "both"
+    sim.faults.reset()
+    assert sim.faults.active() == {}
+    assert rp.authorize().code
+
+
+@pytest.mark.parametrize("member", ["detail", "error_description"])
+def test_token_error_variant(rp: RP, sim: Simulator, member: str) -> None:
+    attempt = rp.authorize()
+    sim.faults.token_error = "invalid_grant"
+    sim.faults.token_error_text_member = member
+    answer = rp.token(attempt)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "invalid_grant", member: "injected invalid_grant"}
+
+
+@pytest.mark.parametrize(
+    ("where", "challenge_error", "body"),
+    [
+        ("header", True, b""),
+        ("body", False, b"invalid_token"),
+        ("both", True, b"invalid_token"),
+    ],
+)
+def test_userinfo_invalid_token_variant(
+    rp: RP, sim: Simulator, where: str, challenge_error: bool, body: bytes
+) -> None:
+    _, tokens = rp.login(scope="openid service:TEST_SHARE profile", service="TEST_SHARE")
+    sim.faults.userinfo_invalid_token = where
+    answer = rp.userinfo(tokens["access_token"])
+    assert answer.status_code == 401
+    challenge = answer.headers["WWW-Authenticate"]
+    assert challenge.startswith("Bearer ")
+    assert ('error="invalid_token"' in challenge) is challenge_error
+    assert (body in answer.content) if body else answer.content == b""
