@@ -43,6 +43,11 @@ django_itsme.E028    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias i
                      evict waiting users' request objects (whatever ``DEBUG`` is)
 django_itsme.E029    ``FLOW_START_LIMIT`` is not None or a whole number >= 0, or
                      ``CLIENT_ADDRESS_HEADER`` is not None or a ``request.META`` key
+django_itsme.E034    ``REQUEST_URI_BASE`` is not an https URL with an explicit ``:443`` ending in
+                     ``/``
+django_itsme.E035    ``REQUEST_OBJECT_AUD`` is not ``'issuer'``, ``'authorization_endpoint'`` or
+                     an https URL
+django_itsme.E036    ``ENCRYPT_CLIENT_ASSERTION`` is not a bool
 django_itsme.W001    ``ENVIRONMENT`` is the loopback simulator (plain http) while ``DEBUG`` is
                      False
 django_itsme.W002    the ``CACHE`` alias is per-process (``LocMemCache``) or stores nothing
@@ -54,6 +59,10 @@ django_itsme.W006    ``REQUEST_BY`` is ``'reference'`` and the ``CACHE`` alias i
                      database cache that culls below ``MIN_CULLING_MAX_ENTRIES`` entries
 django_itsme.W007    flow starts are not limited (``FLOW_START_LIMIT`` off, or a ``DummyCache``
                      that cannot count them) while ``DEBUG`` is False
+django_itsme.W009    ``REQUEST_BY`` is ``'value'``, a service looks like Confirm, and the ``CACHE``
+                     cannot serve request objects (``DummyCache``, ``LocMemCache``): a long free
+                     text makes an authorization URL over ``MAX_AUTHORIZATION_URL_LENGTH``
+                     that cannot switch to ``request_uri``
 ===================  ==========================================================================
 
 Nothing is registered at import time: the app's ``ready()`` calls :func:`register_checks`.
@@ -80,6 +89,7 @@ from .conf import (
     is_key_archive,
     is_link_max_age,
 )
+from .core.client import MAX_AUTHORIZATION_URL_LENGTH
 from .core.config import PROBLEMS, Problem
 from .core.environments import is_loopback_url, issuer_problem
 from .core.key_archive import KeyArchiveError, read_archive
@@ -142,6 +152,7 @@ CHECKS: dict[str, str] = {
     "W005": "The KEY_ARCHIVE file does not exist yet.",
     "W006": "REQUEST_BY is 'reference' and the CACHE alias culls at a small MAX_ENTRIES.",
     "W007": "Flow starts are not limited while DEBUG is False.",
+    "W009": "Long Confirm requests go by value: the CACHE cannot serve request objects.",
 }
 
 #: How to fix a core problem that comes without a hint of its own.
@@ -533,6 +544,32 @@ def _check_key_archive(raw: Mapping[str, Any]) -> list[CheckMessage]:
     return []
 
 
+def _check_request_size(raw: Mapping[str, Any], backend: str) -> list[CheckMessage]:
+    """W009: a Confirm service by value, and no cache to fall back on ``request_uri`` with."""
+    if raw.get("REQUEST_BY", "value") != "value":
+        return []
+    services = raw.get("SERVICES")
+    if not isinstance(services, Mapping) or not any(
+        _looks_like_confirm(name, service) for name, service in services.items()
+    ):
+        return []
+    if not (_is_cache_backend(backend, _DUMMY_CACHE) or _is_cache_backend(backend, _LOCMEM_CACHE)):
+        return []  # the flow switches to request_uri by itself above the limit
+    return [
+        _message(
+            "W009",
+            f"REQUEST_BY is 'value' and a Confirm service is configured: a long free text (up to "
+            f"7500 characters) makes an authorization URL over {MAX_AUTHORIZATION_URL_LENGTH} "
+            "bytes, which proxies, universal links and some browsers cut. With a shared cache "
+            "django-itsme sends such a request by request_uri instead; this CACHE cannot serve "
+            "request objects, so it stays by value.",
+            hint="Use a shared cache (Redis, Memcached, database) as CACHE and register the "
+            "request_uri (README: Request size), or keep Confirm texts short.",
+            obj="ITSME['REQUEST_BY']",
+        )
+    ]
+
+
 def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """Check ``settings.ITSME``: the core's problems, then the Django-only keys.
 
@@ -565,6 +602,8 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     if alias is not None:
         messages += _check_shared_cache(alias, backend)
     messages += _check_visitor_storage(raw, alias, backend)
+    if alias is not None:
+        messages += _check_request_size(raw, backend)
     messages += _check_key_archive(raw)
     return messages
 
