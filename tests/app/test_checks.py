@@ -348,7 +348,11 @@ def test_e028_request_by_reference_with_locmem_cache(debug: bool) -> None:
     """LocMemCache culls at 300 entries: a few hundred anonymous flow starts pushed out the
     request objects itsme was about to fetch (tests/app/test_throttle.py). An error even with
     DEBUG: runserver is one process, but the culling is the same."""
-    messages = run(DEBUG=debug, ITSME=itsme(ENVIRONMENT="e2e", REQUEST_BY="reference"))
+    messages = run(
+        DEBUG=debug,
+        ITSME=itsme(ENVIRONMENT="e2e", REQUEST_BY="reference"),
+        CACHES=LOCMEM_CACHES,
+    )
     e028 = [m for m in messages if m.id == "django_itsme.E028"]
     assert len(e028) == 1
     assert e028[0].level == django_checks.ERROR
