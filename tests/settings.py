@@ -101,6 +101,9 @@ ITSME = {
             "SCOPES": ["profile", "email", "address", "phone"],
             "CLAIMS": ["eid", "city_of_birth", "nationality", "device", "photo"],
             "ACR": "advanced",
+            # userinfo, so the userinfo tests have a flow that calls it; the default (id_token)
+            # is covered by test_claims_location.py.
+            "CLAIMS_IN": "userinfo",
         },
         "confirm": {"CODE": "TEST_CONFIRM", "ACR": "advanced"},
     },

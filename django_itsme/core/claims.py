@@ -51,6 +51,7 @@ __all__ = [
     "CLAIM_VALIDITY_FROM",
     "CLAIM_VALIDITY_TO",
     "CLAIM_VERIFICATION_DATE",
+    "DEFAULT_CLAIMS_MEMBER",
     "FRIENDLY_CLAIMS",
     "KNOWN_ITSME_CLAIMS",
     "REQUIRED_SCOPE",
@@ -269,6 +270,9 @@ SUPPORTED_SCOPES: Final = frozenset({REQUIRED_SCOPE, *SCOPE_CLAIMS})
 #: The members of the ``claims`` request parameter (D-AREQ ``claims``; OIDC Core §5.5).
 ClaimsMember: TypeAlias = Literal["userinfo", "id_token"]
 CLAIMS_MEMBERS: Final = frozenset({"userinfo", "id_token"})
+#: Where a service asks for its claims unless told otherwise: D-AREQ ``claims`` says itsme
+#: recommends the ID token, which saves the userinfo call and its decryption (protocol notes §4.2).
+DEFAULT_CLAIMS_MEMBER: Final[ClaimsMember] = "id_token"
 
 # An absolute URI per RFC 3986 §4.3: a scheme, a colon, and no white space.
 _ABSOLUTE_URI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import jose
@@ -42,6 +42,7 @@ from .http import HttpClient
 from .id_token import validate_id_token_claims
 from .jwks import JWKS_TTL, ProviderKeys
 from .keys import KeySource
+from .picture import fetch_picture
 from .pkce import code_challenge, generate_code_verifier
 from .services import AcrLevel, Service
 from .token import exchange_code
@@ -323,15 +324,23 @@ class ItsmeClient:
         state = state or generate_state()
         nonce = nonce or generate_nonce()
         verifier = generate_code_verifier()
+        # User claims go to the member the service chose (CLAIMS_IN; D-AREQ claims); acr is
+        # always an ID-token claim (OIDC Core §5.5.1.1); the Confirm template and the known sub
+        # stay under userinfo, where every D-CONF example puts them (protocol notes §11 #13).
         claims_request = build_claims_request(
-            scopes=chosen.scopes, claims=(*chosen.claims, *claims), member="userinfo"
+            scopes=chosen.scopes, claims=(*chosen.claims, *claims), member=chosen.claims_in
         )
+        id_token_member: dict[str, object] = dict(claims_request.get("id_token", {}))
         userinfo_member: dict[str, object] = dict(claims_request.get("userinfo", {}))
+        acr_request = chosen.acr_claim_request
+        if acr_request is not None:
+            id_token_member["acr"] = acr_request
         if template is not None:
             userinfo_member.update(template.to_claims())
         if sub is not None:
             userinfo_member["sub"] = {"value": sub}
-        claims_parameter = {"userinfo": userinfo_member} if userinfo_member else None
+        members = {"id_token": id_token_member, "userinfo": userinfo_member}
+        claims_parameter = {name: member for name, member in members.items() if member} or None
         locales = None
         if ui_locales:
             wanted = [tag for tag in ui_locales.split() if tag in ("fr", "nl", "de", "en")]
@@ -398,18 +407,19 @@ class ItsmeClient:
         :param redirect_uri: the same redirect URI as in the authorization request.
         :param nonce: the nonce of this flow.
         :param code_verifier: the PKCE verifier of this flow.
-        :param service: the service's name; decides the required ``acr`` and whether userinfo
-            is fetched, unless given explicitly.
+        :param service: the service's name; decides the required ``acr``, what a missing
+            ``acr`` means, whether userinfo is fetched and whether the photo is fetched, unless
+            given explicitly.
         :param acr: the level to require (overrides the service's).
         :param expected_sub: refuse an ID token for another ``sub`` (Confirm).
-        :param fetch_userinfo: call userinfo; default: only when the service asks for user data,
-            so a plain login costs a single HTTP call to itsme.
+        :param fetch_userinfo: call userinfo; default: only when the service asks for user data
+            there (``CLAIMS_IN`` ``"userinfo"``), or asks for scopes whose claims none came in the
+            ID token (see :meth:`.Service.needs_userinfo`). A plain login, or a share-data flow
+            with claims in the ID token, costs a single HTTP call to itsme.
         :raises TransportError, ProviderError, TokenValidationError: see :mod:`.errors`.
         """
         chosen = self.config.service(service) if service else None
         required_acr = acr if acr is not None else (chosen.acr if chosen else None)
-        if fetch_userinfo is None:
-            fetch_userinfo = chosen.requests_user_data if chosen else True
         metadata = self.provider_metadata()
         keys = self.provider_keys()
         tokens = exchange_code(
@@ -438,8 +448,11 @@ class ItsmeClient:
             leeway=self.config.leeway,
             required_acr=required_acr,
             expected_sub=expected_sub,
+            acr_missing=chosen.acr_missing if chosen else None,
         )
         sub: str = id_token.claims["sub"]
+        if fetch_userinfo is None:
+            fetch_userinfo = chosen.needs_userinfo(id_token.claims) if chosen else True
         userinfo = None
         if fetch_userinfo:
             userinfo = fetch_verified_userinfo(
@@ -455,9 +468,20 @@ class ItsmeClient:
                 leeway=self.config.leeway,
             )
         merged = merge_claims(id_token.claims, userinfo.claims if userinfo else {})
+        identity = parse_identity_claims(merged)
+        wants_photo = chosen is not None and chosen.wants_photo
+        if wants_photo and identity.photo is None and identity.picture:
+            # D-AREQ: picture is a URL of the ID photo, fetched with the access token.
+            photo = fetch_picture(
+                identity.picture,
+                access_token=tokens.access_token,
+                http=self.http,
+                issuer=metadata.issuer,
+            )
+            identity = replace(identity, photo=photo)
         return UserDetails(
             sub=sub,
-            identity=parse_identity_claims(merged),
+            identity=identity,
             id_token=id_token,
             signing_key=keys.public_jwk(str(id_token.header["kid"])),
             userinfo=userinfo,

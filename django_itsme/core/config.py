@@ -19,7 +19,7 @@ from .environments import ENVIRONMENTS, find_issuer_problem, is_loopback_url, re
 from .errors import ConfigurationError
 from .http import DEFAULT_TIMEOUT
 from .keys import KeyProblem, PrivateKeys, inspect_private_jwks
-from .services import ACR_LEVELS, AcrLevel, Service
+from .services import ACR_LEVELS, ACR_MISSING_CHOICES, AcrLevel, AcrMissing, Service
 
 __all__ = [
     "CORE_SETTINGS",
@@ -52,8 +52,8 @@ PROBLEMS: dict[str, str] = {
     "E010": "SERVICES is missing, empty or not a dict.",
     "E011": "A service is invalid (not a dict, unknown key, bad name or CODE).",
     "E012": "A service's SCOPES are invalid.",
-    "E013": "A service's CLAIMS are invalid.",
-    "E014": "A service's ACR is not 'basic' or 'advanced'.",
+    "E013": "A service's CLAIMS or CLAIMS_IN are invalid.",
+    "E014": "A service's ACR is not 'basic' or 'advanced', or its ACR_MISSING is invalid.",
     "E015": "REDIRECT_URI is not an absolute https URL.",
     "E016": "REQUEST_BY is not 'value' or 'reference'.",
     "E017": "HTTP_TIMEOUT is not a positive number of seconds.",
@@ -84,7 +84,7 @@ CORE_SETTINGS: dict[str, Any] = {
     "REQUEST_OBJECT_AUD": "issuer",
     "ENCRYPT_CLIENT_ASSERTION": False,
 }
-_SERVICE_KEYS = ("CODE", "SCOPES", "CLAIMS", "ACR")
+_SERVICE_KEYS = ("CODE", "SCOPES", "CLAIMS", "ACR", "ACR_MISSING", "CLAIMS_IN")
 _SERVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: A service code travels inside the space-separated ``scope`` (D-AUTH "Onboarding").
 _SERVICE_CODE = re.compile(r"^[!#-\[\]-~]{1,128}$")
@@ -400,13 +400,45 @@ def _check_service(name: Any, entry: Any, problems: list[Problem]) -> Service | 
                 f"{where}.ACR",
             )
         )
+    acr_missing = entry.get("ACR_MISSING", "unset")
+    if acr_missing != "unset" and acr_missing not in ACR_MISSING_CHOICES:
+        problems.append(
+            Problem(
+                "E014",
+                f"{where}.ACR_MISSING must be 'refuse' or 'assume_requested', not "
+                f"{acr_missing!r}.",
+                "What an ID token without acr means; leave it out for the default: refuse for "
+                "ACR 'advanced', accept otherwise (protocol notes §5, §11 #5).",
+                f"{where}.ACR_MISSING",
+            )
+        )
+    claims_in = entry.get("CLAIMS_IN", claims_module.DEFAULT_CLAIMS_MEMBER)
+    if claims_in not in claims_module.CLAIMS_MEMBERS:
+        problems.append(
+            Problem(
+                "E013",
+                f"{where}.CLAIMS_IN must be 'id_token' or 'userinfo', not {claims_in!r}.",
+                "'id_token' (the default, recommended by itsme: no userinfo call) or "
+                "'userinfo' (D-AREQ claims).",
+                f"{where}.CLAIMS_IN",
+            )
+        )
     if len(problems) > count:
         return None
     assert scopes is not None
     assert claim_names is not None
     assert isinstance(code, str)
     level: AcrLevel | None = acr
-    return Service(name=name, code=code, scopes=scopes, claims=claim_names, acr=level)
+    missing: AcrMissing | None = None if acr_missing == "unset" else acr_missing
+    return Service(
+        name=name,
+        code=code,
+        scopes=scopes,
+        claims=claim_names,
+        acr=level,
+        acr_missing=missing,
+        claims_in=claims_in,
+    )
 
 
 def _string_tuple(value: Any) -> tuple[str, ...] | None:

@@ -5,6 +5,12 @@ OIDC Core §3.1.3.7 with itsme's specifics (protocol notes §8.2 and §10 "Valid
 within a small leeway, ``nonce`` equal to ours, ``acr`` meets the required level, ``sub`` present.
 Messages name the claim, never its value.
 
+``acr`` (protocol notes §5, §11 #5): the current v2 examples carry none, D-IG2020 always sent one.
+A missing ``acr`` is refused or accepted per the service's ``ACR_MISSING``; an ``acr`` this module
+does not recognise fails only a service that requires ``advanced`` (it cannot prove the itsme code
+was forced), never a basic one. The level returned is what the token asserts: None when it says
+nothing or something unknown, whatever was assumed.
+
 Time claims (``exp``, ``iat``, ``nbf``, ``auth_time``) are NumericDates (RFC 7519 §2): JSON
 numbers, not booleans, finite and within (0, :data:`MAX_NUMERIC_DATE`). JSON reads ``1e999`` as
 infinity, which would never expire, and NaN compares false with everything, so both are refused
@@ -20,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ClaimValidationError
-from .services import AcrLevel, acr_level_of, acr_satisfies
+from .services import AcrLevel, AcrMissing, acr_level_of, acr_satisfies, default_acr_missing
 
 __all__ = [
     "MAX_ID_TOKEN_AGE",
@@ -81,6 +87,7 @@ def validate_id_token_claims(
     leeway: int,
     required_acr: AcrLevel | None = None,
     expected_sub: str | None = None,
+    acr_missing: AcrMissing | None = None,
 ) -> AcrLevel | None:
     """Check every claim rule; return the authentication level itsme reports.
 
@@ -92,7 +99,9 @@ def validate_id_token_claims(
     :param leeway: seconds of clock skew tolerated.
     :param required_acr: the level the service requires; an ``acr`` below it is refused.
     :param expected_sub: for Confirm, the ``sub`` of the user who must approve.
-    :returns: ``"basic"``, ``"advanced"`` or None (no ``acr`` claim).
+    :param acr_missing: what a token without ``acr`` means (``"refuse"`` or
+        ``"assume_requested"``); None: refuse when ``required_acr`` is ``advanced``, else accept.
+    :returns: ``"basic"``, ``"advanced"`` or None (no ``acr`` claim, or one not recognised).
     :raises ClaimValidationError: with ``code`` ``invalid_<claim>``.
     """
     if claims.get("iss") != issuer:
@@ -145,14 +154,19 @@ def validate_id_token_claims(
             "The ID token is for another user.", claim="sub", code="sub_mismatch"
         )
 
-    obtained = acr_level_of(claims.get("acr"))
-    if "acr" in claims and obtained is None:
-        raise ClaimValidationError("The ID token has an unknown acr.", claim="acr")
+    asserted = claims.get("acr")
+    if asserted is None:
+        if (acr_missing or default_acr_missing(required_acr)) == "refuse":
+            # Without an acr claim nothing proves which level itsme applied (protocol notes §5).
+            raise ClaimValidationError("The ID token has no acr.", claim="acr")
+        # "assume_requested": acr_values travelled signed in the request object (S-HIST).
+        return None
+    obtained = acr_level_of(asserted)
     if required_acr == "advanced" and not acr_satisfies(obtained, "advanced"):
         # acr_values travel signed in the request object, but we enforce the answer ourselves
-        # (S-HIST). Without an acr claim we cannot prove the itsme code was forced, so refuse.
+        # (S-HIST): an unknown or lower level does not prove the itsme code was forced.
         raise ClaimValidationError(
             "The ID token does not prove the required authentication level.", claim="acr"
         )
-    # "basic" is itsme's default level (D-AREQ): an ID token without acr satisfies it.
+    # basic is itsme's default level (D-AREQ): an unrecognised acr never fails it.
     return obtained

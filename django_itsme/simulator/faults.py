@@ -55,10 +55,21 @@ class Faults:
     id_token_hs256: bool = False
     #: Sign ID token and userinfo with a key absent from the JWKS but carrying the same ``kid``.
     sign_with_foreign_key: bool = False
-    #: Put this value in the ID token's ``acr``.
+    #: Put this value in the ID token's ``acr`` (an unknown value plays an itsme that sends
+    #: another level name; the returned ``V2`` casing of D-IG2020: protocol notes §5, §11 #5).
     id_token_acr: str | None = None
-    #: Leave ``acr`` out of the ID token.
+    #: Leave ``acr`` out of the ID token: the current v2 examples show none (protocol notes §5,
+    #: §8.2, §11 #5).
     id_token_drop_acr: bool = False
+    #: Release the scope claims (``profile``, ``email``, ...) from userinfo only, even when they
+    #: are listed under ``claims.id_token``: OIDC Core §5.4 and itsme v1 (S-HIST); v2 does not say
+    #: (protocol notes §4.2, §11 #21). Off: every claim listed under ``claims.id_token`` comes in
+    #: the ID token (D-AREQ ``claims``).
+    scope_claims_only_in_userinfo: bool = False
+    #: Return the ID photo as the ``picture`` URL, served at ``/v2/picture/<token>`` to the access
+    #: token (D-AREQ ``picture``; protocol notes §4.3), instead of ``physical_person_photo``
+    #: inline. Off: ``picture`` is released (as that URL) only when requested by name.
+    photo_as_picture_url: bool = False
     #: Put this value in the userinfo ``sub``.
     userinfo_sub: str | None = None
     #: Return the signed userinfo JWT without the JWE layer.

@@ -5,8 +5,9 @@ This is where the ID-token and userinfo fault switches take effect.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .faults import Faults
@@ -14,11 +15,14 @@ from .grants import Grant
 from .identities import release_claims
 from .jose import encrypt, sign, sign_hs256, unsigned
 from .keys import ProviderKeys
-from .protocol import JWT_LIFETIME
+from .protocol import CLAIM_PREFIX, JWT_LIFETIME, PICTURE_PATH
 from .registry import ClientKeyStore
 
 #: How far the ``id_token_expired`` / ``id_token_issued_in_future`` faults move the clock.
 FAULT_SHIFT = 600
+#: The inline ID photo (D-AREQ ``physical_person_photo``) and its URL form (D-AREQ ``picture``).
+PHOTO_CLAIM = CLAIM_PREFIX + "physical_person_photo"
+PICTURE_CLAIM = "picture"
 
 
 class TokenIssuer:
@@ -54,6 +58,51 @@ class TokenIssuer:
         """
         return dt.datetime.fromtimestamp(self._clock(), tz=dt.UTC).date()
 
+    def picture_url(self, grant: Grant) -> str:
+        """Return the URL of the approving user's ID photo (D-AREQ ``picture``), for the client.
+
+        :param grant: the grant; the URL names the user's pairwise ``sub``.
+        :returns: ``<issuer>/picture/<sub>``, served to the grant's access token only.
+        """
+        sub = grant.identity.sub_for(grant.request.client.client_id)
+        return f"{self._issuer()}{PICTURE_PATH}{sub}"
+
+    def picture(self, grant: Grant, sub: str) -> bytes | None:
+        """Return the ID photo served at :meth:`picture_url` (D-AREQ ``picture``).
+
+        :param grant: the grant behind the access token that asks.
+        :param sub: the ``sub`` in the URL; another user's photo is never served.
+        :returns: the JPEG bytes, or ``None`` (other user, or no photo).
+        """
+        client_id = grant.request.client.client_id
+        photo = grant.identity.claims.get(PHOTO_CLAIM)
+        if sub != grant.identity.sub_for(client_id) or not isinstance(photo, Mapping):
+            return None
+        return base64.b64decode(str(photo.get("value", "")))
+
+    def _release(self, grant: Grant, names: list[str]) -> dict[str, Any]:
+        """Release the user claims ``names`` for one document, photo variant applied.
+
+        :param grant: the grant.
+        :param names: the claim names for this document.
+        :returns: claim name -> value.
+        """
+        faults = self._faults()
+        wanted = list(dict.fromkeys(names))
+        picture = PICTURE_CLAIM in wanted
+        if faults.photo_as_picture_url and PHOTO_CLAIM in wanted:
+            wanted.remove(PHOTO_CLAIM)
+            picture = PHOTO_CLAIM in grant.identity.claims
+        released = release_claims(
+            grant.identity,
+            [name for name in wanted if name != PICTURE_CLAIM],
+            requested=grant.request.requested_claim_names(),
+            today=self._today(),
+        )
+        if picture:
+            released[PICTURE_CLAIM] = self.picture_url(grant)
+        return released
+
     def id_token_claims(self, grant: Grant) -> dict[str, Any]:
         """Assemble the ID token claims (D-IG2020; D-AUTH example; protocol notes §8.2).
 
@@ -80,14 +129,11 @@ class TokenIssuer:
         }
         if request.nonce is not None:
             claims["nonce"] = request.nonce
-        claims.update(
-            release_claims(
-                grant.identity,
-                request.member_claim_names("id_token"),
-                requested=request.requested_claim_names(),
-                today=self._today(),
-            )
-        )
+        names = request.member_claim_names("id_token")
+        if faults.scope_claims_only_in_userinfo:
+            scope_claims = set(request.scope_claim_names())
+            names = [name for name in names if name not in scope_claims]
+        claims.update(self._release(grant, names))
         overrides = (
             ("iss", faults.id_token_issuer),
             ("aud", faults.id_token_audience),
@@ -144,14 +190,7 @@ class TokenIssuer:
             "nbf": now,
             "exp": now + JWT_LIFETIME,
         }
-        claims.update(
-            release_claims(
-                grant.identity,
-                list(dict.fromkeys(names)),
-                requested=request.requested_claim_names(),
-                today=self._today(),
-            )
-        )
+        claims.update(self._release(grant, names))
         if faults.userinfo_sub is not None:
             claims["sub"] = faults.userinfo_sub
         claims.update(faults.userinfo_extra_claims)

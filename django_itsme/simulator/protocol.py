@@ -50,6 +50,10 @@ MAX_JTI_LENGTH: Final = 255
 CODE_LENGTH: Final = 36
 CODE_LIFETIME: Final = 180
 
+#: Where the simulator serves ID photos returned as ``picture`` URLs (D-AREQ ``picture``: fetched
+#: with the access token); below the ``/v2`` base path, followed by the user's ``sub``.
+PICTURE_PATH: Final = "/picture/"
+
 #: ID token and userinfo lifetime seen in the examples (D-AUTH).
 JWT_LIFETIME: Final = 300
 
@@ -65,7 +69,8 @@ DATA_SCOPES: Final = ("profile", "email", "address", "phone", "eid", "idDocument
 
 #: Claims released per scope (D-AREQ scope table; protocol notes §4.1).
 SCOPE_CLAIMS: Final[dict[str, tuple[str, ...]]] = {
-    "profile": ("family_name", "given_name", "name", "gender", "locale", "birthdate"),
+    # D-AREQ lists picture under profile: the URL of the ID photo (see PICTURE_PATH).
+    "profile": ("family_name", "given_name", "name", "gender", "locale", "picture", "birthdate"),
     "email": ("email", "email_verified"),
     "address": ("address",),
     "phone": ("phone_number", "phone_number_verified"),

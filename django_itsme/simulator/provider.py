@@ -523,6 +523,28 @@ class Provider:
             return error_json("invalid_request", str(exc))
         return text_response(document, content_type)
 
+    def picture(self, authorization: str | None, path: str) -> Response:
+        """Handle ``GET /v2/picture/<sub>``: the ID photo behind a ``picture`` URL, for the
+        access token of that user's grant only (D-AREQ ``picture``; protocol notes §4.3).
+
+        :param authorization: the ``Authorization`` header, if any.
+        :param path: the request path (it ends with the user's ``sub``).
+        :returns: the JPEG, or a 401/404 JSON error.
+        """
+        scheme, _, token = (authorization or "").partition(" ")
+        grant = self.tokens.lookup(token.strip()) if scheme.lower() == "bearer" else None
+        if grant is None:
+            return error_json(
+                "invalid_token",
+                "send a valid access token as Authorization: Bearer <token>",
+                status=401,
+                headers=[("WWW-Authenticate", 'Bearer realm="itsme-simulator"')],
+            )
+        photo = self._issuing.picture(grant, path.rsplit("/", 1)[-1])
+        if photo is None:
+            return error_json("not_found", "no picture for this user", status=404)
+        return Response(200, photo, [("Content-Type", "image/jpeg"), ("Cache-Control", "no-store")])
+
 
 def _invalid_token(where: str) -> Response:
     """A userinfo 401 ``invalid_token`` (RFC 6750 §3.1), told in the header, the body or both.

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from .faults import Faults
 from .identities import IDENTITIES
 from .keys import ProviderKeys
+from .protocol import PICTURE_PATH
 from .provider import AuthorizationRecord, Decision, Provider, ProviderState, single_values
 from .registry import ClientRegistry, RegisteredClient
 from .requestlog import LoggedRequest, RequestLog
@@ -591,7 +592,10 @@ class Simulator:
             return ROUTES.get((method, ""))
         if path != BASE_PATH and not path.startswith(BASE_PATH + "/"):
             return None
-        return ROUTES.get((method, path[len(BASE_PATH) :]))
+        below = path[len(BASE_PATH) :]
+        if method == "GET" and below.startswith(PICTURE_PATH) and len(below) > len(PICTURE_PATH):
+            return "picture"  # D-AREQ ``picture``: one URL per user
+        return ROUTES.get((method, below))
 
     def dispatch(
         self,
@@ -629,6 +633,8 @@ class Simulator:
             return provider.userinfo(headers.get("Authorization"))
         if endpoint == "index":
             return provider.index(query, headers)
+        if endpoint == "picture":
+            return provider.picture(headers.get("Authorization"), path)
         allowed = sorted(m for (m, p) in ROUTES if BASE_PATH + p == path)
         if allowed:
             return error_json(

@@ -74,6 +74,11 @@ def test_request_object_as_the_simulator_decodes_it(
     assert claims["ui_locales"] == "nl en"
     assert claims["exp"] - claims["iat"] == REQUEST_OBJECT_LIFETIME
     assert claims["jti"]
+    # This share service has CLAIMS_IN "userinfo"; acr is an essential ID-token claim besides
+    # acr_values (OIDC Core §5.5.1.1).
+    assert claims["claims"]["id_token"] == {
+        "acr": {"essential": True, "values": [CLAIM + "acr_advanced"]}
+    }
     requested = claims["claims"]["userinfo"]
     for name in (
         CLAIM + "BENationalNumber",

@@ -24,9 +24,9 @@ def test_benchmark_reports_minimal_http_calls() -> None:
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    # discovery + JWKS + token for the first login; then only the token endpoint (login) and
-    # token + userinfo (share data).
+    # discovery + JWKS + token for the first login; then only the token endpoint, for a login
+    # and for a share-data flow too: its claims come in the ID token (CLAIMS_IN default, D-AREQ).
     assert report["server-side HTTP calls: first login of a process (cold cache)"] == 3
     assert report["server-side HTTP calls: login (warm)"] == 1
-    assert report["server-side HTTP calls: share data (warm)"] == 2
+    assert report["server-side HTTP calls: share data (warm)"] == 1
     assert all(isinstance(value, int | float) for value in report.values())

@@ -131,9 +131,28 @@ def test_acr_capital_v2_is_accepted() -> None:
     assert validate(claims(acr=upper), required_acr="advanced") == "advanced"
 
 
-@pytest.mark.parametrize("acr", ["tag:sixdots.be,2016-06:acr_advanced", "acr_advanced", 2])
-def test_unknown_acr_is_refused(acr: Any) -> None:
-    refused(claims(acr=acr), "invalid_acr")
+@pytest.mark.parametrize("acr", ["tag:sixdots.be,2016-06:acr_advanced", "acr_advanced", 2, ""])
+def test_unknown_acr_is_refused_only_for_advanced(acr: Any) -> None:
+    refused(claims(acr=acr), "invalid_acr", required_acr="advanced")
+    refused(claims(acr=acr), "invalid_acr", required_acr="advanced", acr_missing="assume_requested")
+    # A basic service (or one with no level) never fails on an acr it does not recognise, and
+    # records no level (protocol notes §5, §11 #5).
+    assert validate(claims(acr=acr), required_acr="basic") is None
+    assert validate(claims(acr=acr)) is None
+    assert validate(claims(acr=acr), acr_missing="refuse") is None
+
+
+@pytest.mark.parametrize("missing", [..., None])
+def test_missing_acr_follows_acr_missing(missing: Any) -> None:
+    token = claims(acr=missing)
+    # Defaults: refuse for advanced, accept for basic and for no level.
+    refused(token, "invalid_acr", required_acr="advanced")
+    assert validate(token, required_acr="basic") is None
+    assert validate(token) is None
+    # Set explicitly; the level returned is what the token asserts (nothing), never the assumed.
+    assert validate(token, required_acr="advanced", acr_missing="assume_requested") is None
+    refused(token, "invalid_acr", required_acr="basic", acr_missing="refuse")
+    refused(token, "invalid_acr", acr_missing="refuse")
 
 
 def test_messages_never_carry_values() -> None:
