@@ -3,7 +3,8 @@
 The itsme app speaks the first language of ``ui_locales`` it knows, English otherwise (D-AREQ
 ``ui_locales``); the simulator's pages do the same. Every entry is a :class:`Phrase` that must
 name all four languages, so a missing translation fails when this module is imported, never as a
-gap on a page. Django's catalogues are not used: the simulator runs without Django.
+gap on a page. Text between backticks is code (pages show it as ``<code>``). Django's catalogues
+are not used: the simulator runs without Django.
 """
 
 from __future__ import annotations
@@ -259,10 +260,10 @@ TEXTS: Final[Mapping[str, Phrase]] = MappingProxyType(
         ),
         "issuer": Phrase("Issuer", "Émetteur (issuer)", "Uitgever (issuer)", "Aussteller (Issuer)"),
         "issuer_hint": Phrase(
-            "A Django site uses it as the ENVIRONMENT of its ITSME setting.",
-            "Un site Django l'utilise comme ENVIRONMENT de son réglage ITSME.",
-            "Een Django-site gebruikt het als ENVIRONMENT van zijn ITSME-instelling.",
-            "Eine Django-Site verwendet ihn als ENVIRONMENT ihrer ITSME-Einstellung.",
+            "A Django site uses it as the `ENVIRONMENT` of its `ITSME` setting.",
+            "Un site Django l'utilise comme `ENVIRONMENT` de son réglage `ITSME`.",
+            "Een Django-site gebruikt het als `ENVIRONMENT` van zijn `ITSME`-instelling.",
+            "Eine Django-Site verwendet ihn als `ENVIRONMENT` ihrer `ITSME`-Einstellung.",
         ),
         "endpoints": Phrase("Endpoints", "Points de terminaison", "Endpoints", "Endpunkte"),
         "endpoint_discovery": Phrase(
@@ -300,13 +301,13 @@ TEXTS: Final[Mapping[str, Phrase]] = MappingProxyType(
         ),
         "identities_intro": Phrase(
             "Invented people, with data in itsme's formats. Pick one on the approval page, or "
-            "name one with auto_approve to skip the page.",
+            "name one with `auto_approve` to skip the page.",
             "Des personnes inventées, avec des données aux formats d'itsme. Choisissez-en une "
-            "sur la page d'approbation, ou nommez-en une avec auto_approve pour passer la page.",
+            "sur la page d'approbation, ou nommez-en une avec `auto_approve` pour passer la page.",
             "Verzonnen personen, met gegevens in de formaten van itsme. Kies er een op de "
-            "goedkeuringspagina, of noem er een met auto_approve om de pagina over te slaan.",
+            "goedkeuringspagina, of noem er een met `auto_approve` om de pagina over te slaan.",
             "Erfundene Personen mit Daten in den Formaten von itsme. Wählen Sie eine auf der "
-            "Genehmigungsseite oder nennen Sie eine mit auto_approve, um die Seite zu "
+            "Genehmigungsseite oder nennen Sie eine mit `auto_approve`, um die Seite zu "
             "überspringen.",
         ),
         "document": Phrase("Document", "Document", "Document", "Dokument"),
@@ -365,20 +366,20 @@ TEXTS: Final[Mapping[str, Phrase]] = MappingProxyType(
             "von itsme.",
         ),
         "step_tests": Phrase(
-            "In automated tests, auto_approve answers at once; python -m django_itsme.simulator "
-            "--help lists the options.",
-            "Dans les tests automatisés, auto_approve répond aussitôt ; python -m "
-            "django_itsme.simulator --help liste les options.",
-            "In geautomatiseerde tests antwoordt auto_approve meteen; python -m "
-            "django_itsme.simulator --help toont de opties.",
-            "In automatisierten Tests antwortet auto_approve sofort; python -m "
-            "django_itsme.simulator --help zeigt die Optionen.",
+            "In automated tests, `auto_approve` answers at once; `python -m django_itsme.simulator "
+            "--help` lists the options.",
+            "Dans les tests automatisés, `auto_approve` répond aussitôt ; `python -m "
+            "django_itsme.simulator --help` liste les options.",
+            "In geautomatiseerde tests antwoordt `auto_approve` meteen; `python -m "
+            "django_itsme.simulator --help` toont de opties.",
+            "In automatisierten Tests antwortet `auto_approve` sofort; `python -m "
+            "django_itsme.simulator --help` zeigt die Optionen.",
         ),
         "languages_note": Phrase(
-            "Its pages follow ui_locales: English, French, Dutch or German.",
-            "Ses pages suivent ui_locales : anglais, français, néerlandais ou allemand.",
-            "De pagina's volgen ui_locales: Engels, Frans, Nederlands of Duits.",
-            "Die Seiten folgen ui_locales: Englisch, Französisch, Niederländisch oder Deutsch.",
+            "Its pages follow `ui_locales`: English, French, Dutch or German.",
+            "Ses pages suivent `ui_locales` : anglais, français, néerlandais ou allemand.",
+            "De pagina's volgen `ui_locales`: Engels, Frans, Nederlands of Duits.",
+            "Die Seiten folgen `ui_locales`: Englisch, Französisch, Niederländisch oder Deutsch.",
         ),
     }
 )

@@ -83,6 +83,7 @@ footer { text-align: center; color: #6b7280; font-size: .8rem; margin: 1rem 0 2r
 .people .card { margin: 0; }
 .people dl { grid-template-columns: 1fr; gap: 0; }
 .people dd { margin-bottom: .35rem; }
+#clients h3 + dl { margin-bottom: .8rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem .35rem 0;
   border-top: 1px solid #e5e7eb; }
@@ -113,6 +114,18 @@ def _document(title: str, body: str, language: str, *, wide: bool = False) -> st
         f"{main}\n{body}\n</main>\n"
         f"<footer>{escape(say(language, 'footer'))}</footer>\n"
         "</body>\n</html>\n"
+    )
+
+
+def _rich(text: str) -> str:
+    """Escape a page text, showing its `backticked` parts as code.
+
+    :param text: a text of :data:`~django_itsme.simulator.page_texts.TEXTS`.
+    :returns: safe HTML.
+    """
+    parts = escape(text).split("`")
+    return "".join(
+        f"<code>{part}</code>" if index % 2 else part for index, part in enumerate(parts)
     )
 
 
@@ -433,7 +446,7 @@ def _identity_card(identity: Identity, language: str) -> str:
 
 
 def _clients_html(view: IndexView) -> str:
-    """Render the registered clients.
+    """Render the registered clients, one block each (narrow screens stay unscrolled).
 
     :param view: the page data.
     :returns: safe HTML.
@@ -441,7 +454,7 @@ def _clients_html(view: IndexView) -> str:
     language = view.language
     if not view.clients:
         return f"<p>{escape(say(language, 'no_sites'))}</p>"
-    rows = []
+    blocks = []
     for client in view.clients:
         services = "<br>".join(
             f"<code>{escape(code)}</code> "
@@ -449,15 +462,12 @@ def _clients_html(view: IndexView) -> str:
             for code, kind in client.services.items()
         )
         uris = "<br>".join(f"<code>{escape(uri)}</code>" for uri in client.redirect_uris)
-        rows.append(
-            f"<tr><td><code>{escape(client.client_id)}</code></td><td>{services}</td>"
-            f"<td>{uris}</td></tr>"
+        blocks.append(
+            f"<h3>{escape(say(language, 'partner_code'))} <code>{escape(client.client_id)}</code>"
+            f"</h3><dl><dt>{escape(say(language, 'services'))}</dt><dd>{services}</dd>"
+            f"<dt>{escape(say(language, 'redirect_uris'))}</dt><dd>{uris}</dd></dl>"
         )
-    head = "".join(
-        f"<th>{escape(say(language, name))}</th>"
-        for name in ("partner_code", "services", "redirect_uris")
-    )
-    return f'<table id="clients"><tr>{head}</tr>{"".join(rows)}</table>'
+    return f'<div id="clients">{"".join(blocks)}</div>'
 
 
 def index_page(view: IndexView) -> str:
@@ -469,7 +479,7 @@ def index_page(view: IndexView) -> str:
     """
     language = view.language
     steps = "".join(
-        f"<li>{escape(say(language, step))}</li>"
+        f"<li>{_rich(say(language, step))}</li>"
         for step in ("step_start", "step_approve", "step_return", "step_tests")
     )
     people = "".join(_identity_card(person, language) for person in view.identities)
@@ -479,14 +489,14 @@ def index_page(view: IndexView) -> str:
         f"<p>{escape(say(language, 'index_intro'))}</p>\n"
         f"<h2>{escape(say(language, 'issuer'))}</h2>\n"
         f'<p><code id="issuer">{escape(view.issuer)}</code><br>'
-        f'<span class="muted">{escape(say(language, "issuer_hint"))}</span></p>\n'
+        f'<span class="muted">{_rich(say(language, "issuer_hint"))}</span></p>\n'
         f"<h2>{escape(say(language, 'endpoints'))}</h2>\n{_endpoints_html(view)}\n"
         "</section>\n"
         f'<section class="card" id="how"><h2>{escape(say(language, "how_to_use"))}</h2>'
         f"<ol>{steps}</ol>"
-        f'<p class="muted">{escape(say(language, "languages_note"))}</p></section>\n'
+        f'<p class="muted">{_rich(say(language, "languages_note"))}</p></section>\n'
         f'<h2 id="identities">{escape(say(language, "identities"))}</h2>\n'
-        f"<p>{escape(say(language, 'identities_intro'))}</p>\n"
+        f"<p>{_rich(say(language, 'identities_intro'))}</p>\n"
         f'<div class="people">{people}</div>\n'
         f'<section class="card spaced" id="sites">'
         f"<h2>{escape(say(language, 'sites'))}</h2>{_clients_html(view)}</section>"

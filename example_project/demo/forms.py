@@ -32,54 +32,32 @@ EXAMPLE_IBAN = "BE68 5390 0754 7034"
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 
-def _template_error(
-    message: Any, error: TemplateError, code: str, **params: Any
-) -> forms.ValidationError:
-    """The visitor's translated ``message``, then the core's English message as a technical
-    detail: it names the exact rule and position, for the developers trying the demo."""
-    return forms.ValidationError(
-        [
-            forms.ValidationError(message, code=code, params=params),
-            forms.ValidationError(
-                _("Technical detail (in English): %(detail)s"),
-                code=f"{code}_detail",
-                params={"detail": str(error)},
-            ),
-        ]
-    )
+def _template_error(message: Any, code: str, **params: Any) -> forms.ValidationError:
+    """One short, translated sentence naming the rule broken (shown under the field)."""
+    return forms.ValidationError(message, code=code, params=params)
 
 
 def _free_text_message(text: str) -> tuple[Any, dict[str, Any]]:
-    """A translated sentence for the kind of rule ``text`` breaks, and its parameters.
+    """A short translated sentence for the rule ``text`` breaks, and its parameters.
 
     The checks follow the order of the core's (``FreeTextTemplate``); the field has already
-    checked the length. What is left after the character checks is the markup.
+    checked the length, and its help text explains the rules in full. What is left after the
+    character checks is the markup.
     """
     if not text.strip():
-        return _("Enter the text to approve: spaces and line breaks alone are not enough."), {}
+        return _("Enter some text to approve."), {}
     try:
         text.encode(FREE_TEXT_CHARSET)
     except UnicodeEncodeError as exc:
         params = {"character": text[exc.start], "position": exc.start + 1}
-        message = _(
-            "itsme cannot show the character %(character)s (position %(position)s): the text "
-            "may only use the Latin-9 character set. Type straight quotes and hyphens instead "
-            "of curly quotes and long dashes."
-        )
-        return message, params
+        return _("itsme cannot show %(character)s (position %(position)s)."), params
     for position, character in enumerate(text, start=1):
         if unicodedata.category(character) == "Cc" and character not in _ALLOWED_CONTROLS:
-            message = _(
-                "The text holds an invisible control character (position %(position)s). Only "
-                "line breaks and tabs are allowed."
-            )
-            return message, {"position": position}
+            return _("Remove the invisible character at position %(position)s."), {
+                "position": position
+            }
     if "<" in text:
-        message = _(
-            "itsme cannot show the markup of this text. Use only the tags <b>, <i>, <u> and "
-            "<br>, in lower case and without attributes, and keep some visible text."
-        )
-        return message, {}
+        return _("Only the tags <b>, <i>, <u> and <br> are allowed."), {}
     return _("itsme cannot show this text."), {}
 
 
@@ -151,10 +129,10 @@ class PaymentForm(DescribedForm):
                 self.template = PaymentTemplate(
                     amount=cleaned["amount"], currency=cleaned["currency"], iban=cleaned["iban"]
                 )
-            except TemplateError as error:
+            except TemplateError:
                 # Not expected: the fields already hold a valid amount, currency and IBAN.
                 message = _("itsme cannot show this payment.")
-                raise _template_error(message, error, "invalid_payment") from None
+                raise _template_error(message, "invalid_payment") from None
         return cleaned
 
 
@@ -181,7 +159,7 @@ class FreeTextForm(DescribedForm):
         text: str = self.cleaned_data["text"]
         try:
             self.template = FreeTextTemplate(text)
-        except TemplateError as error:
+        except TemplateError:
             message, params = _free_text_message(text)
-            raise _template_error(message, error, "invalid_text", **params) from None
+            raise _template_error(message, "invalid_text", **params) from None
         return text

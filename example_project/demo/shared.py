@@ -22,6 +22,7 @@ __all__ = [
     "mask_national_number",
     "remember_shared_data",
     "shared_data",
+    "signed_in_name",
 ]
 
 #: The session key of the last shared data.
@@ -164,3 +165,21 @@ def shared_data(request: HttpRequest) -> dict[str, Any] | None:
             "name": NATIONALITIES.get(nationality.get("code", ""), ""),
         }
     return data
+
+
+def signed_in_name(request: HttpRequest) -> str | None:
+    """The name to greet the logged-in visitor with, when one is known.
+
+    The given and family names of the last Share flow (kept in the session), else the user's
+    own first and last names. Never the username: for an itsme user it is a meaningless
+    ``itsme-<sub>``.
+    """
+    if not request.user.is_authenticated:
+        return None
+    stored = request.session.get(SESSION_KEY)
+    if isinstance(stored, dict):
+        parts = [stored.get("given_name"), stored.get("family_name")]
+        name = " ".join(str(part) for part in parts if part) or stored.get("name")
+        if name:
+            return str(name)
+    return request.user.get_full_name().strip() or None

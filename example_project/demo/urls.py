@@ -14,6 +14,7 @@ demo_patterns = (
         path("profile/", views.profile, name="profile"),
         path("share/", views.share, name="share"),
         path("confirm/", views.confirm, name="confirm"),
+        path("health/", views.health, name="health"),
     ],
     "demo",
 )

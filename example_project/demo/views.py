@@ -10,14 +10,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,7 +31,7 @@ from django_itsme.models import Confirmation, ItsmeIdentity
 from .forms import FreeTextForm, PaymentForm
 from .shared import shared_data
 
-__all__ = ["confirm", "home", "login_page", "profile", "share"]
+__all__ = ["confirm", "health", "home", "login_page", "profile", "share"]
 
 
 def _simulator_url() -> str:
@@ -47,8 +48,19 @@ def _identity(request: HttpRequest) -> ItsmeIdentity | None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """What the demo is and where to start."""
-    return render(request, "demo/home.html", {"simulator_url": _simulator_url()})
+    """What the demo is and where to start; the simulator's page opens in the visitor's language
+    (its pages follow ``ui_locales``, like the itsme app)."""
+    simulator_url = _simulator_url()
+    link = f"{simulator_url}?{urlencode({'ui_locales': get_language() or 'en'})}"
+    return render(
+        request, "demo/home.html", {"simulator_url": simulator_url, "simulator_link": link}
+    )
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Tell ``scripts/demo`` (and anyone) that this port runs the demo, and with which simulator."""
+    return JsonResponse({"demo": "django-itsme", "issuer": str(settings.ITSME["ENVIRONMENT"])})
 
 
 @require_GET
