@@ -119,9 +119,9 @@ class Faults:
     #: Answer the token endpoint HTTP 400 with this ``error`` (D-AUTH: ``invalid_grant``,
     #: ``invalid_client``, ``unauthorized_client``, ``invalid_request``; protocol notes §9.2).
     token_error: str | None = None
-    #: The member holding the token error's text: ``"detail"`` (v2, D-AUTH) or
-    #: ``"error_description"`` (v1/2020, RFC 6749 §5.2); protocol notes §11 #9.
-    token_error_text_member: str = "detail"  # noqa: S105 (a JSON member name)
+    #: Send the token error's text as ``error_description`` (v1/2020, RFC 6749 §5.2) instead of
+    #: ``detail`` (v2, D-AUTH); protocol notes §11 #9.
+    token_error_in_error_description: bool = False
     #: Answer userinfo HTTP 401 ``invalid_token`` (RFC 6750 §3.1; protocol notes §9.3), saying
     #: so in ``"header"`` (``WWW-Authenticate`` only, empty body), ``"body"`` (JSON only, a bare
     #: ``Bearer`` challenge) or ``"both"``.

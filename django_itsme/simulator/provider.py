@@ -434,9 +434,9 @@ class Provider:
             error = "temporary_unavailable" if faults.token_status >= 500 else "invalid_request"
             return error_json(error, "injected fault", status=faults.token_status)
         if faults.token_error is not None:
-            text = f"injected {faults.token_error}"
+            member = "error_description" if faults.token_error_in_error_description else "detail"
             return json_response(
-                {"error": faults.token_error, faults.token_error_text_member: text},
+                {"error": faults.token_error, member: f"injected {faults.token_error}"},
                 status=400,
                 headers=[("Cache-Control", "no-store")],
             )

@@ -319,7 +319,7 @@ def test_invalid_grant_is_start_again_not_unavailable(
 ) -> None:
     params = browser.at_itsme(browser.start())
     simulator.faults.token_error = "invalid_grant"
-    simulator.faults.token_error_text_member = member
+    simulator.faults.token_error_in_error_description = member == "error_description"
     response = browser.finish(params)
     assert response.status_code == 400
     assert b"Error code: invalid_grant" in response.content

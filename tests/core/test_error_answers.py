@@ -94,7 +94,7 @@ def test_token_endpoint_errors(
 ) -> None:
     auth = client.build_authentication_request("login")
     simulator.faults.token_error = error
-    simulator.faults.token_error_text_member = member
+    simulator.faults.token_error_in_error_description = member == "error_description"
     with pytest.raises(TokenEndpointError) as caught:
         redeem(client, auth)
     assert (caught.value.code, caught.value.error, caught.value.status) == (code, error, 400)

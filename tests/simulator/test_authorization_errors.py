@@ -334,7 +334,7 @@ def test_faults_reset_turns_error_variants_off(rp: RP, sim: Simulator) -> None:
 def test_token_error_variant(rp: RP, sim: Simulator, member: str) -> None:
     attempt = rp.authorize()
     sim.faults.token_error = "invalid_grant"
-    sim.faults.token_error_text_member = member
+    sim.faults.token_error_in_error_description = member == "error_description"
     answer = rp.token(attempt)
     assert answer.status_code == 400
     assert answer.json() == {"error": "invalid_grant", member: "injected invalid_grant"}

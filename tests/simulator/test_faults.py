@@ -293,5 +293,12 @@ def test_fault_switches_cover_the_brief() -> None:
         "raw_body",
         "userinfo_extra_claims",
         "id_token_extra_claims",
+        # error variants (issue 10): how itsme reports errors (protocol notes §9)
+        "authorization_error",
+        "authorization_error_description",
+        "error_redirect_without_state",
+        "token_error",
+        "token_error_in_error_description",
+        "userinfo_invalid_token",
     }
     assert {item.name for item in dataclasses.fields(Faults)} == expected
