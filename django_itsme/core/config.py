@@ -285,22 +285,50 @@ def _check_environment(environment: Any, problems: list[Problem]) -> str | None:
     hint += ", or the simulator's http://127.0.0.1:<port>/v2 issuer."
     if isinstance(environment, str) and environment not in ENVIRONMENTS:
         hint = hint + _did_you_mean(environment, ENVIRONMENTS)
-    problems.append(Problem(problem_id, f"ENVIRONMENT {problem.message}", hint, "ENVIRONMENT"))
+    message = f"ENVIRONMENT {problem.message}"
+    if environment is None:
+        message = "ENVIRONMENT is missing: it must be 'e2e', 'prd' or an issuer URL."
+    problems.append(Problem(problem_id, message, hint, "ENVIRONMENT"))
     return None
 
 
 def _check_keys(source: Any, problems: list[Problem]) -> PrivateKeys | None:
     keys, key_problems = inspect_private_jwks(source)
-    problems.extend(_key_problem(p) for p in key_problems)
+    problems.extend(_key_problem(p, source) for p in key_problems)
     return keys
 
 
-def _key_problem(problem: KeyProblem) -> Problem:
+#: The file a key hint names when PRIVATE_JWKS is not a file path (unset, JSON text or a dict).
+_DEFAULT_KEY_FILE = "jwks_private.json"
+#: A path shown in a hint as it is; any other path is shell-quoted.
+_PLAIN_PATH = re.compile(r"[\w./~:+@-]{1,500}")
+
+
+def _key_problem(problem: KeyProblem, source: Any) -> Problem:
+    # Both commands print the private keys to the terminal unless given --out: a hint names only
+    # the form that writes a file (mode 0600), with the path PRIVATE_JWKS names.
+    path = _key_file(source)
+    target = path or _DEFAULT_KEY_FILE
     hint = (
         "An RSA >= 2048-bit private JWK set with one 'use': 'sig' and one 'use': 'enc' key, each "
-        "with a unique kid (D-JOSE). Generate one with: python -m django_itsme.core.keygen"
+        f"with a unique kid (D-JOSE). Write a new one to a file with: python manage.py itsme_keys "
+        f"--out {target} (without Django: python -m django_itsme.core.keygen --out {target})"
     )
+    hint += "." if path else ", and set PRIVATE_JWKS to that file's path."
     return Problem(_KEY_PROBLEM_IDS[problem.kind], problem.message, hint, "PRIVATE_JWKS")
+
+
+def _key_file(source: Any) -> str | None:
+    """PRIVATE_JWKS as a file path to quote in a hint, or None (unset, JSON text, a dict)."""
+    fspath = getattr(source, "__fspath__", None)
+    text = source if isinstance(source, str) else fspath() if callable(fspath) else None
+    if not isinstance(text, str) or not text.isprintable() or len(text) > 500:
+        return None
+    if not text or text.lstrip().startswith("{"):
+        return None
+    if _PLAIN_PATH.fullmatch(text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
 def _check_services(raw: Any, problems: list[Problem]) -> dict[str, Service] | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shlex
+from io import StringIO
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -21,6 +23,7 @@ from django.core import checks as django_checks
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.checks import CheckMessage
 from django.core.checks.registry import registry
+from django.core.management import call_command
 from django.test import override_settings
 
 from django_itsme import checks
@@ -178,6 +181,37 @@ def test_e007_never_quotes_the_private_jwks_text() -> None:
     message = only(ITSME=itsme(PRIVATE_JWKS=broken))
     assert message.id == "django_itsme.E007"
     assert secret_d[:16] not in f"{message.msg} {message.hint} {message.obj}"
+
+
+def error(**overrides: Any) -> CheckMessage:
+    """The single error :func:`run` produces (warnings aside)."""
+    errors = [m for m in run(**overrides) if m.is_serious()]
+    assert len(errors) == 1, [m.id for m in errors]
+    return errors[0]
+
+
+def test_e004_missing_environment_says_missing() -> None:
+    message = error(ITSME=itsme(ENVIRONMENT=DROP))
+    assert message.id == "django_itsme.E004"
+    assert message.msg.startswith("ENVIRONMENT is missing")
+
+
+def test_e007_hint_runs_as_given_and_fixes_the_check(tmp_path: Path) -> None:
+    """A newcomer whose key file does not exist yet copies the hint's command: it writes the file
+    (never prints the private keys) and the check is clean afterwards."""
+    target = tmp_path / "jwks_private.json"
+    message = error(ITSME=itsme(PRIVATE_JWKS=target))
+    assert message.id == "django_itsme.E007"
+    assert message.hint is not None
+    command = re.search(
+        r"python manage\.py (itsme_keys(?: --?[\w-]+(?: [^\s-]\S*)?)*)", message.hint
+    )
+    assert command is not None, message.hint
+    out, err = StringIO(), StringIO()
+    call_command(*shlex.split(command[1]), stdout=out, stderr=err)
+    assert out.getvalue() == ""  # nothing private on the terminal
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert not [m.id for m in run(ITSME=itsme(PRIVATE_JWKS=target)) if m.is_serious()]
 
 
 def test_e008_weak_keys() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -228,3 +230,49 @@ def test_every_id_has_a_description() -> None:
 def test_from_mapping_raises_with_the_id() -> None:
     with pytest.raises(ConfigurationError, match=r"\[E014\]"):
         ClientConfig.from_mapping(settings(SERVICES={"s": {"CODE": "X", "ACR": "max"}}))
+
+
+# ------------------------------------------------------------------ a newcomer's first check
+
+#: A command that makes keys: the Django one or the Django-free one, with its arguments.
+_KEY_COMMAND = re.compile(
+    r"(?:itsme_keys|django_itsme\.core\.keygen)(?P<args>(?: --?[\w-]+(?: \S+)?)*)"
+)
+
+
+def test_e004_says_a_missing_environment_is_missing() -> None:
+    _config, problems = parse_config(settings(ENVIRONMENT=...))
+    assert [p.id for p in problems] == ["E004"]
+    assert problems[0].message.startswith("ENVIRONMENT is missing")
+    assert "'e2e'" in problems[0].message
+    _config, problems = parse_config(settings(ENVIRONMENT="staging"))
+    assert "missing" not in problems[0].message
+
+
+@pytest.mark.parametrize("kind", ["path", "pathlib"])
+def test_e007_hint_names_the_command_that_writes_the_configured_file(
+    kind: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "jwks_private.json"
+    _config, problems = parse_config(
+        settings(PRIVATE_JWKS=str(target) if kind == "path" else target)
+    )
+    assert [p.id for p in problems] == ["E007"]
+    hint = problems[0].hint
+    assert f"python manage.py itsme_keys --out {target}" in hint
+    assert f"python -m django_itsme.core.keygen --out {target}" in hint
+    # Never a command that prints a private key to the terminal (no --out).
+    commands = list(_KEY_COMMAND.finditer(hint))
+    assert len(commands) == 2
+    assert all("--out" in c["args"] for c in commands)
+
+
+def test_e006_and_json_text_hints_write_a_file_without_quoting_key_material() -> None:
+    _config, problems = parse_config(settings(PRIVATE_JWKS=...))
+    assert [p.id for p in problems] == ["E006"]
+    assert "python manage.py itsme_keys --out jwks_private.json" in problems[0].hint
+    text = keyfiles.RP_PRIVATE.read_text(encoding="utf-8")[:-3]  # truncated JSON text
+    _config, problems = parse_config(settings(PRIVATE_JWKS=text))
+    assert [p.id for p in problems] == ["E007"]
+    assert text[:20] not in problems[0].hint
+    assert all("--out" in c["args"] for c in _KEY_COMMAND.finditer(problems[0].hint))
