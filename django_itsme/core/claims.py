@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,20 +35,25 @@ from django_itsme.core.errors import ConfigurationError
 
 __all__ = [
     "CLAIMS_MEMBERS",
+    "CLAIM_ACCOUNT",
+    "CLAIM_APP",
     "CLAIM_BE_EID_SN",
     "CLAIM_BE_NATIONAL_NUMBER",
     "CLAIM_BIRTHDATE_AS_STRING",
     "CLAIM_CITIZENSHIP",
     "CLAIM_CITIZENSHIP_AS_ISO",
     "CLAIM_DEVICE",
+    "CLAIM_IDENTIFICATION_MODE",
     "CLAIM_ID_DOCUMENT_SN",
     "CLAIM_ID_DOCUMENT_TYPE",
     "CLAIM_ID_ISSUING_COUNTRY",
     "CLAIM_ISSUANCE_LOCALITY",
     "CLAIM_OFFICIAL_GENDER",
+    "CLAIM_ONGOING_CALL",
     "CLAIM_PHOTO",
     "CLAIM_PLACE_OF_BIRTH",
     "CLAIM_PREFIX",
+    "CLAIM_TRANSACTION_IP",
     "CLAIM_VALIDITY_FROM",
     "CLAIM_VALIDITY_TO",
     "CLAIM_VERIFICATION_DATE",
@@ -60,12 +66,16 @@ __all__ = [
     "STANDARD_CLAIMS",
     "SUPPORTED_SCOPES",
     "V1_CLAIM_PREFIXES",
+    "Account",
     "Address",
+    "AppInstallation",
     "ClaimsMember",
     "Device",
     "EidCard",
+    "FraudSignals",
     "IdDocument",
     "IdentityClaims",
+    "NationalNumber",
     "Nationality",
     "Photo",
     "PlaceOfBirth",
@@ -102,6 +112,12 @@ CLAIM_VALIDITY_FROM: Final = CLAIM_PREFIX + "validityFrom"  # D-AREQ (metadata, 
 CLAIM_VALIDITY_TO: Final = CLAIM_PREFIX + "validityTo"  # D-AREQ, D-UD (metadata)
 CLAIM_VERIFICATION_DATE: Final = CLAIM_PREFIX + "verificationDate"  # D-AREQ (metadata)
 CLAIM_DEVICE: Final = CLAIM_PREFIX + "claim_device"  # D-AREQ
+# Fraud signals (D-AREQ; protocol notes §4.4).
+CLAIM_APP: Final = CLAIM_PREFIX + "app"
+CLAIM_ACCOUNT: Final = CLAIM_PREFIX + "account"
+CLAIM_IDENTIFICATION_MODE: Final = CLAIM_PREFIX + "identification_mode"
+CLAIM_TRANSACTION_IP: Final = CLAIM_PREFIX + "transaction_ip"
+CLAIM_ONGOING_CALL: Final = CLAIM_PREFIX + "ongoing_call"
 
 #: The itsme claims documented for v2 (D-AREQ and D-CLAIMS; protocol notes §4.4). Used for "did
 #: you mean" hints only: any other ``http://itsme.services/v2/claim/...`` name is still accepted,
@@ -188,7 +204,9 @@ STANDARD_CLAIMS: Final = frozenset(
 #:                          expiry date (the ``idDocument`` scope's claims, D-AREQ, minus the
 #:                          BE-only ``validityFrom``);
 #: ``verification_date``    when the document was last read (metadata, D-AREQ); it fills
-#:                          :attr:`EidCard.verified_at`.
+#:                          :attr:`EidCard.verified_at`;
+#: ``fraud_signals``        the device, app, account, identification mode, approving IP and
+#:                          ongoing-call signals (D-AREQ), read into :class:`FraudSignals`.
 FRIENDLY_CLAIMS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     {
         "eid": (
@@ -212,6 +230,14 @@ FRIENDLY_CLAIMS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
             CLAIM_VALIDITY_TO,
         ),
         "verification_date": (CLAIM_VERIFICATION_DATE,),
+        "fraud_signals": (
+            CLAIM_DEVICE,
+            CLAIM_APP,
+            CLAIM_ACCOUNT,
+            CLAIM_IDENTIFICATION_MODE,
+            CLAIM_TRANSACTION_IP,
+            CLAIM_ONGOING_CALL,
+        ),
     }
 )
 
@@ -582,6 +608,77 @@ class Device:
     msisdn: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AppInstallation:
+    """The ``app`` fraud-signal claim (D-AREQ): the itsme app on the approving phone.
+
+    :ivar installed_at: ``appInstalledDate``, in UTC.
+    :ivar name: ``appName``.
+    :ivar release: ``appRelease``.
+    """
+
+    installed_at: datetime | None = None
+    name: str | None = None
+    release: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The ``account`` fraud-signal claim (D-AREQ): how and when the itsme account was opened.
+
+    :ivar activated_at: ``activationDate``, in UTC.
+    :ivar activation_mechanism: ``activationMechanism`` as sent: ``CARD_READER``,
+        ``CONTACT_LESS`` or ``ID_PROVIDER`` (D-AREQ; more may come).
+    """
+
+    activated_at: datetime | None = None
+    activation_mechanism: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FraudSignals:
+    """itsme's fraud signals about this approval (D-AREQ; protocol notes §4.4). The device is
+    :attr:`IdentityClaims.device`.
+
+    :ivar identification_mode: how the flow was started: ``QR``, ``MSISDN``, ``a2a`` (D-AREQ: more
+        may come), as sent.
+    :ivar transaction_ip: the approving phone's IP address (``transaction_ip``); None when it is
+        not an IP address (the raw value stays in :attr:`IdentityClaims.raw`).
+    :ivar ongoing_call: whether a phone call was running during the approval (``ongoing_call``).
+    :ivar app: the ``app`` claim.
+    :ivar account: the ``account`` claim.
+    """
+
+    identification_mode: str | None = None
+    transaction_ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None
+    ongoing_call: bool | None = None
+    app: AppInstallation | None = None
+    account: Account | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NationalNumber:
+    """A national identification number with the country that issued it (D-AREQ, D-CLAIMS:
+    ``BENationalNumber``, ``RONationalNumber``, ...; protocol notes §4.4).
+
+    :ivar country: ISO 3166-1 alpha-2 code from the claim name (``BE``, ``RO``, ...). D-AREQ's
+        ``SVNationalNumber`` and D-CLAIMS' ``SINationalNumber`` are both Slovenia's (§11 #15):
+        ``SI``.
+    :ivar number: for ``BE`` the 11 digits (separators of ``YY.MM.DD-xxx.cd`` removed); for
+        other countries the value exactly as sent (trimmed): their formats are not documented.
+    """
+
+    country: str
+    number: str
+
+    @property
+    def is_valid(self) -> bool | None:
+        """The mod-97 check for a Belgian number; None (not checked) for other countries."""
+        if self.country != "BE":
+            return None
+        return is_valid_belgian_national_number(self.number)
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class Photo:
     """The ID photo from ``physical_person_photo`` (D-AREQ: JPEG, 200x140 px), decoded."""
@@ -615,6 +712,10 @@ class IdentityClaims:
 
     :ivar birthdate: ``birthdate`` (``YYYY-MM-DD``); when itsme sends only
         ``birthdate_as_string`` and that is a complete ``DD.MM.YYYY`` date, taken from it.
+    :ivar fraud_signals: ``app``, ``account``, ``identification_mode``, ``transaction_ip`` and
+        ``ongoing_call`` (D-AREQ), or None when none came.
+    :ivar national_numbers: every ``<CC>NationalNumber`` claim (D-AREQ, D-CLAIMS), Belgian first;
+        the Belgian one also fills :attr:`EidCard.national_number`.
     :ivar age_over: ``{16: True, 18: True, ...}`` from the ``age_gte_*`` claims (D-AREQ).
     :ivar raw: the claims exactly as received (read-only view of a shallow copy).
 
@@ -642,6 +743,8 @@ class IdentityClaims:
     id_document: IdDocument | None = None
     device: Device | None = None
     photo: Photo | None = None
+    fraud_signals: FraudSignals | None = None
+    national_numbers: tuple[NationalNumber, ...] = ()
     age_over: Mapping[int, bool] = field(default_factory=_empty_age_map)
     raw: Mapping[str, Any] = field(default_factory=_empty_raw)
 
@@ -649,7 +752,7 @@ class IdentityClaims:
         present = [
             f.name
             for f in fields(self)
-            if f.name not in {"sub", "raw"} and getattr(self, f.name) not in (None, {})
+            if f.name not in {"sub", "raw"} and getattr(self, f.name) not in (None, {}, ())
         ]
         return f"IdentityClaims(sub={self.sub!r}, present={present!r})"
 
@@ -954,6 +1057,73 @@ def _read_device(value: object) -> Device | None:
     return None if device == Device() else device
 
 
+def _read_app(value: object) -> AppInstallation | None:
+    obj = _object(value)
+    if obj is None:
+        return None
+    app = AppInstallation(
+        installed_at=_datetime(_member(obj, "appInstalledDate", "app_installed_date")),
+        name=_text(_member(obj, "appName", "app_name")),
+        release=_text(_member(obj, "appRelease", "app_release")),
+    )
+    return None if app == AppInstallation() else app
+
+
+def _read_account(value: object) -> Account | None:
+    obj = _object(value)
+    if obj is None:
+        return None
+    account = Account(
+        activated_at=_datetime(_member(obj, "activationDate", "activation_date")),
+        activation_mechanism=_text(_member(obj, "activationMechanism", "activation_mechanism")),
+    )
+    return None if account == Account() else account
+
+
+def _ip_address(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _read_fraud_signals(source: _Source) -> FraudSignals | None:
+    signals = FraudSignals(
+        identification_mode=_text(source.itsme("identification_mode")),
+        transaction_ip=_ip_address(source.itsme("transaction_ip")),
+        ongoing_call=_boolean(source.itsme("ongoing_call")),
+        app=_read_app(source.itsme("app")),
+        account=_read_account(source.itsme("account")),
+    )
+    return None if signals == FraudSignals() else signals
+
+
+#: ``<CC>NationalNumber`` claim suffixes (D-AREQ, D-CLAIMS).
+_NATIONAL_NUMBER_CLAIM: Final = re.compile(r"([A-Z]{2})NationalNumber")
+#: D-AREQ spells Slovenia's claim ``SVNationalNumber``, D-CLAIMS ``SINationalNumber`` (protocol
+#: notes §11 #15); ``SV`` would be El Salvador, which itsme does not serve.
+_COUNTRY_OF_CLAIM: Final[Mapping[str, str]] = MappingProxyType({"SV": "SI"})
+
+
+def _read_national_numbers(raw: Mapping[str, Any]) -> tuple[NationalNumber, ...]:
+    found: dict[str, NationalNumber] = {}
+    for key, value in raw.items():
+        text = str(key)
+        suffix = text[len(CLAIM_PREFIX) :] if text.lower().startswith(CLAIM_PREFIX) else text
+        match = _NATIONAL_NUMBER_CLAIM.fullmatch(suffix)
+        if match is None:
+            continue
+        country = _COUNTRY_OF_CLAIM.get(match.group(1), match.group(1))
+        number = normalize_belgian_national_number(value) if country == "BE" else _text(value)
+        if number is not None and country not in found:
+            found[country] = NationalNumber(country=country, number=number)
+    ordered = sorted(found.values(), key=lambda n: (n.country != "BE", n.country))
+    return tuple(ordered)
+
+
 def _read_eid(source: _Source) -> EidCard | None:
     national_number = normalize_belgian_national_number(source.itsme("BENationalNumber"))
     card_number = _text(source.itsme("BEeidSn"))
@@ -1037,6 +1207,8 @@ def parse_identity_claims(raw: Mapping[str, Any]) -> IdentityClaims:
         id_document=_read_id_document(source),
         device=_read_device(source.itsme("claim_device")),
         photo=_read_photo(source.itsme("physical_person_photo")),
+        fraud_signals=_read_fraud_signals(source),
+        national_numbers=_read_national_numbers(raw),
         age_over=_read_age_over(raw),
         raw=MappingProxyType(dict(raw)),
     )

@@ -259,6 +259,19 @@ _ALICE = Identity(
                 "rooted": False,
                 "deviceModel": "Pixel 8",
             },
+            # Fraud signals (D-AREQ): app, account, how the flow started, the phone's IP, calls.
+            _c("app"): {
+                "appInstalledDate": "2022-06-01T10:15:00Z",
+                "appName": "be.bmid.itsme.e2e",
+                "appRelease": "4.12.0",
+            },
+            _c("account"): {
+                "activationDate": "2022-06-01T10:21:44Z",
+                "activationMechanism": "CARD_READER",
+            },
+            _c("identification_mode"): "QR",
+            _c("transaction_ip"): "192.0.2.44",
+            _c("ongoing_call"): False,
         }
     ),
     document_claims=_BE_DOCUMENT_CLAIMS,
@@ -322,6 +335,18 @@ _BRUNO = Identity(
                 "deviceModel": "iPhone14,5",
                 "msisdn": "0032491765432",
             },
+            _c("app"): {
+                "appInstalledDate": "2024-01-09T18:02:11.000Z",
+                "appName": "be.bmid.itsme.e2e",
+                "appRelease": "4.9.3",
+            },
+            _c("account"): {
+                "activationDate": "2024-01-09T18:09:30.000Z",
+                "activationMechanism": "CONTACT_LESS",
+            },
+            _c("identification_mode"): "a2a",
+            _c("transaction_ip"): "2001:db8::7",
+            _c("ongoing_call"): True,
         }
     ),
     document_claims=_BE_DOCUMENT_CLAIMS,

@@ -805,3 +805,107 @@ def test_card_without_card_number_has_no_normalised_number() -> None:
     assert eid.normalized_card_number is None
     assert eid.national_number_is_valid
     assert not EidCard().national_number_is_valid
+
+
+# ----------------------------------------------------------------------------- fraud signals
+def test_fraud_signals_are_typed() -> None:
+    from ipaddress import IPv6Address
+
+    from django_itsme.core.claims import Account, AppInstallation, FraudSignals
+
+    parsed = parse_identity_claims(
+        {
+            CLAIM_PREFIX + "app": {
+                "appInstalledDate": "2024-01-09T18:02:11.000Z",
+                "appName": "be.bmid.itsme",
+                "appRelease": "4.9.3",
+            },
+            CLAIM_PREFIX + "account": {
+                "activationDate": "2024-01-09T18:09:30Z",
+                "activationMechanism": "ID_PROVIDER",
+            },
+            CLAIM_PREFIX + "identification_mode": "MSISDN",
+            CLAIM_PREFIX + "transaction_ip": " 2001:DB8::7 ",
+            CLAIM_PREFIX + "ongoing_call": "true",
+        }
+    )
+    assert parsed.fraud_signals == FraudSignals(
+        identification_mode="MSISDN",
+        transaction_ip=IPv6Address("2001:db8::7"),
+        ongoing_call=True,
+        app=AppInstallation(
+            installed_at=datetime(2024, 1, 9, 18, 2, 11, tzinfo=UTC),
+            name="be.bmid.itsme",
+            release="4.9.3",
+        ),
+        account=Account(
+            activated_at=datetime(2024, 1, 9, 18, 9, 30, tzinfo=UTC),
+            activation_mechanism="ID_PROVIDER",
+        ),
+    )
+    assert "fraud_signals" in repr(parsed)
+
+
+def test_fraud_signals_absent_or_unreadable() -> None:
+    assert parse_identity_claims({"sub": "x"}).fraud_signals is None
+    odd = parse_identity_claims(
+        {
+            CLAIM_PREFIX + "transaction_ip": "not an address",
+            CLAIM_PREFIX + "app": "text",
+            CLAIM_PREFIX + "account": {},
+        }
+    )
+    assert odd.fraud_signals is None
+    assert odd.raw[CLAIM_PREFIX + "transaction_ip"] == "not an address"
+    only_call = parse_identity_claims({CLAIM_PREFIX + "ongoing_call": False}).fraud_signals
+    assert only_call is not None
+    assert only_call.ongoing_call is False
+
+
+def test_fraud_signals_friendly_name() -> None:
+    names = resolve_claim_names(["fraud_signals"])
+    assert CLAIM_DEVICE in names
+    for suffix in ("app", "account", "identification_mode", "transaction_ip", "ongoing_call"):
+        assert CLAIM_PREFIX + suffix in names
+
+
+# ----------------------------------------------------------------------------- national numbers
+def test_national_numbers_of_every_country() -> None:
+    from django_itsme.core.claims import NationalNumber
+
+    parsed = parse_identity_claims(
+        {
+            CLAIM_PREFIX + "RONationalNumber": " 1850314123456 ",
+            CLAIM_BE_NATIONAL_NUMBER: "85.07.15-123.97",
+            CLAIM_PREFIX + "SVNationalNumber": "1503985500123",  # D-AREQ spelling of Slovenia
+            CLAIM_PREFIX + "LTNationalNumber": 38503141234,  # a JSON number, kept as digits
+        }
+    )
+    assert parsed.national_numbers == (
+        NationalNumber("BE", BORN_1985),
+        NationalNumber("LT", "38503141234"),
+        NationalNumber("RO", "1850314123456"),
+        NationalNumber("SI", "1503985500123"),
+    )
+    belgian, *others = parsed.national_numbers
+    assert belgian.is_valid is True
+    assert all(number.is_valid is None for number in others)  # formats not documented: kept
+    assert parsed.eid is not None
+    assert parsed.eid.national_number == BORN_1985
+
+
+def test_belgian_national_number_keeps_its_check() -> None:
+    parsed = parse_identity_claims({CLAIM_BE_NATIONAL_NUMBER: "85071512398"})
+    (number,) = parsed.national_numbers
+    assert number.is_valid is False
+    assert parse_identity_claims({CLAIM_BE_NATIONAL_NUMBER: "12"}).national_numbers == ()
+
+
+def test_sinationalnumber_and_svnationalnumber_are_one_country() -> None:
+    parsed = parse_identity_claims(
+        {
+            CLAIM_PREFIX + "SINationalNumber": "111",
+            CLAIM_PREFIX + "SVNationalNumber": "222",
+        }
+    )
+    assert [n.country for n in parsed.national_numbers] == ["SI"]

@@ -35,6 +35,10 @@ SERVICES: dict[str, dict[str, Any]] = {
     "picture": {"CODE": "TEST_SHARE", "CLAIMS": ["picture"]},
     "picture_userinfo": {"CODE": "TEST_SHARE", "CLAIMS": ["photo"], "CLAIMS_IN": "userinfo"},
     "device_only": {"CODE": "TEST_SHARE", "SCOPES": ["profile"], "CLAIMS": ["device"]},
+    "signals": {
+        "CODE": "TEST_SHARE",
+        "CLAIMS": ["fraud_signals", "eid", CLAIM + "RONationalNumber"],
+    },
 }
 
 
@@ -229,3 +233,34 @@ def test_picture_for_another_user_is_refused(client: ItsmeClient, simulator: Sim
     with pytest.raises(UserinfoError) as caught:
         run(client, simulator, "picture")
     assert caught.value.status == 404
+
+
+# ----------------------------------------------------------------------------- typed extras
+@pytest.mark.parametrize("identity", ["alice", "bruno"])
+def test_fraud_signals_arrive_typed(
+    client: ItsmeClient, simulator: Simulator, identity: str
+) -> None:
+    simulator.auto_approve = identity
+    signals = run(client, simulator, "signals").identity.fraud_signals
+    assert signals is not None
+    sent = IDENTITIES[identity].claims
+    assert signals.identification_mode == sent[CLAIM + "identification_mode"]
+    assert str(signals.transaction_ip) == sent[CLAIM + "transaction_ip"]
+    assert signals.ongoing_call is sent[CLAIM + "ongoing_call"]
+    assert signals.app is not None
+    assert signals.app.installed_at is not None
+    assert signals.account is not None
+    assert signals.account.activation_mechanism == sent[CLAIM + "account"]["activationMechanism"]
+    assert calls(simulator) == ["/token"]
+
+
+def test_a_foreign_national_number_is_kept_as_given(
+    client: ItsmeClient, simulator: Simulator
+) -> None:
+    # A Romanian document holder (D-CLAIMS: availability follows the document's country).
+    simulator.faults.id_token_extra_claims = {CLAIM + "RONationalNumber": "1850314123456"}
+    numbers = run(client, simulator, "signals").identity.national_numbers
+    assert [(n.country, n.number, n.is_valid) for n in numbers] == [
+        ("BE", "85031424673", True),
+        ("RO", "1850314123456", None),
+    ]
