@@ -287,6 +287,8 @@ def test_fault_switches_cover_the_brief() -> None:
         "sign_with_foreign_key",
         "id_token_acr",
         "id_token_drop_acr",
+        "scope_claims_only_in_userinfo",
+        "photo_as_picture_url",
         "userinfo_sub",
         "userinfo_unencrypted",
         "userinfo_content_type",
