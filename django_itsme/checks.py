@@ -59,10 +59,10 @@ django_itsme.W006    ``REQUEST_BY`` is ``'reference'`` and the ``CACHE`` alias i
                      database cache that culls below ``MIN_CULLING_MAX_ENTRIES`` entries
 django_itsme.W007    flow starts are not limited (``FLOW_START_LIMIT`` off, or a ``DummyCache``
                      that cannot count them) while ``DEBUG`` is False
-django_itsme.W009    ``REQUEST_BY`` is ``'value'``, a service looks like Confirm, and the ``CACHE``
-                     cannot serve request objects (``DummyCache``, ``LocMemCache``): a long free
-                     text makes an authorization URL over ``MAX_AUTHORIZATION_URL_LENGTH``
-                     that cannot switch to ``request_uri``
+django_itsme.W009    (``check --deploy``) ``REQUEST_BY`` is ``'value'``, a service looks like
+                     Confirm, the ``CACHE`` can serve request objects and ``REQUEST_URI_BASE``
+                     is not set while ``DEBUG`` is False: long Confirm requests switch to an
+                     unregistered ``request_uri``
 ===================  ==========================================================================
 
 Nothing is registered at import time: the app's ``ready()`` calls :func:`register_checks`.
@@ -102,6 +102,7 @@ __all__ = [
     "SESSION_MIDDLEWARE",
     "check_deployment",
     "check_installation",
+    "check_request_size",
     "check_settings",
     "register_checks",
     "run_checks",
@@ -152,7 +153,7 @@ CHECKS: dict[str, str] = {
     "W005": "The KEY_ARCHIVE file does not exist yet.",
     "W006": "REQUEST_BY is 'reference' and the CACHE alias culls at a small MAX_ENTRIES.",
     "W007": "Flow starts are not limited while DEBUG is False.",
-    "W009": "Long Confirm requests go by value: the CACHE cannot serve request objects.",
+    "W009": "Long Confirm requests switch to a request_uri; REQUEST_URI_BASE is not set.",
 }
 
 #: How to fix a core problem that comes without a hint of its own.
@@ -544,28 +545,52 @@ def _check_key_archive(raw: Mapping[str, Any]) -> list[CheckMessage]:
     return []
 
 
+def check_request_size(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Deployment advice (``manage.py check --deploy``): W009.
+
+    :param app_configs: the apps being checked (unused: the setting is project-wide).
+    :returns: W009 when it applies.
+    """
+    raw = getattr(settings, "ITSME", None)
+    if not isinstance(raw, dict):
+        return []
+    alias = raw.get("CACHE", DJANGO_SETTINGS["CACHE"])
+    if not isinstance(alias, str) or alias not in getattr(settings, "CACHES", {}):
+        return []
+    return _check_request_size(raw, _cache_backend(alias))
+
+
 def _check_request_size(raw: Mapping[str, Any], backend: str) -> list[CheckMessage]:
-    """W009: a Confirm service by value, and no cache to fall back on ``request_uri`` with."""
-    if raw.get("REQUEST_BY", "value") != "value":
+    """W009: Confirm by value will switch long requests to a ``request_uri`` nobody registered.
+
+    With a cache that can serve request objects, a request over
+    ``MAX_AUTHORIZATION_URL_LENGTH`` goes by ``request_uri`` on the request's host, which itsme
+    refuses unless it was registered (D-AREQ). Setting ``REQUEST_URI_BASE`` (the registered base)
+    says it was. Not while ``DEBUG`` is True; a per-process cache is W002's business.
+    """
+    if settings.DEBUG or raw.get("REQUEST_BY", "value") != "value":
+        return []
+    if raw.get("REQUEST_URI_BASE") is not None:
+        return []
+    if _is_cache_backend(backend, _DUMMY_CACHE) or _is_cache_backend(backend, _LOCMEM_CACHE):
         return []
     services = raw.get("SERVICES")
     if not isinstance(services, Mapping) or not any(
         _looks_like_confirm(name, service) for name, service in services.items()
     ):
         return []
-    if not (_is_cache_backend(backend, _DUMMY_CACHE) or _is_cache_backend(backend, _LOCMEM_CACHE)):
-        return []  # the flow switches to request_uri by itself above the limit
     return [
         _message(
             "W009",
-            f"REQUEST_BY is 'value' and a Confirm service is configured: a long free text (up to "
-            f"7500 characters) makes an authorization URL over {MAX_AUTHORIZATION_URL_LENGTH} "
-            "bytes, which proxies, universal links and some browsers cut. With a shared cache "
-            "django-itsme sends such a request by request_uri instead; this CACHE cannot serve "
-            "request objects, so it stays by value.",
-            hint="Use a shared cache (Redis, Memcached, database) as CACHE and register the "
-            "request_uri (README: Request size), or keep Confirm texts short.",
-            obj="ITSME['REQUEST_BY']",
+            "REQUEST_BY is 'value' and a Confirm service is configured: a long free text (up to "
+            "7500 characters) makes an authorization URL over "
+            f"{MAX_AUTHORIZATION_URL_LENGTH} bytes, which django-itsme then sends by request_uri "
+            "on the request's host. itsme refuses a request_uri that was not registered.",
+            hint="Register the request URI base with itsme and set REQUEST_URI_BASE to it "
+            "(README: Request size), or keep Confirm texts short and silence this warning.",
+            obj="ITSME['REQUEST_URI_BASE']",
         )
     ]
 
@@ -602,8 +627,6 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     if alias is not None:
         messages += _check_shared_cache(alias, backend)
     messages += _check_visitor_storage(raw, alias, backend)
-    if alias is not None:
-        messages += _check_request_size(raw, backend)
     messages += _check_key_archive(raw)
     return messages
 
@@ -669,3 +692,4 @@ def register_checks() -> None:
     register(check_settings, Tags.security, Tags.caches, ITSME_TAG)
     register(check_installation, Tags.security, Tags.compatibility, ITSME_TAG)
     register(check_deployment, Tags.security, ITSME_TAG, deploy=True)
+    register(check_request_size, Tags.compatibility, ITSME_TAG, deploy=True)

@@ -10,30 +10,38 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from django_itsme.checks import check_settings
+from django_itsme.checks import check_request_size, check_settings
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SHARED = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "c"}}
 
 
-def ids(caches: dict[str, Any] = LOCMEM, **changes: Any) -> list[str]:
+def ids(caches: dict[str, Any] = LOCMEM, *, debug: bool = False, **changes: Any) -> list[str]:
     config = copy.deepcopy(settings.ITSME)
     config["ENVIRONMENT"] = "e2e"
     config.update(changes)
-    with override_settings(ITSME=config, CACHES=caches, DEBUG=True):
-        return [message.id for message in check_settings() if message.id]
+    with override_settings(ITSME=config, CACHES=caches, DEBUG=debug):
+        found = [*check_settings(), *check_request_size()]
+        return [message.id for message in found if message.id]
 
 
-def test_confirm_by_value_without_a_shared_cache_warns() -> None:
-    assert "django_itsme.W009" in ids()  # the test settings have a "confirm" service
+def test_confirm_by_value_with_a_shared_cache_warns_until_the_base_is_set() -> None:
+    assert "django_itsme.W009" in ids(caches=SHARED)  # the test settings have a "confirm" service
+    base = "https://www.example.be:443/itsme/request/"
+    assert "django_itsme.W009" not in ids(caches=SHARED, REQUEST_URI_BASE=base)
+    assert "django_itsme.W009" not in ids(caches=SHARED, debug=True)  # development
 
 
-def test_no_warning_when_the_cache_can_serve_request_objects() -> None:
-    assert "django_itsme.W009" not in ids(caches=SHARED)
+def test_no_warning_when_the_cache_cannot_serve_request_objects() -> None:
+    assert "django_itsme.W009" not in ids()  # LocMemCache: W002's business; stays by value
 
 
 def test_no_warning_without_a_confirm_service() -> None:
-    assert "django_itsme.W009" not in ids(SERVICES={"login": {"CODE": "TEST_LOGIN"}})
+    assert "django_itsme.W009" not in ids(caches=SHARED, SERVICES={"login": {"CODE": "X"}})
+
+
+def test_no_warning_by_reference() -> None:
+    assert "django_itsme.W009" not in ids(caches=SHARED, REQUEST_BY="reference")
 
 
 @pytest.mark.parametrize(

@@ -146,8 +146,11 @@ def test_request_by_reference(
 def test_request_by_reference_needs_a_uri(client: ItsmeClient) -> None:
     with pytest.raises(ConfigurationError, match="needs the request_uri"):
         client.build_authentication_request("login", request_by="reference")
-    with pytest.raises(ConfigurationError, match="only used with"):
-        client.build_authentication_request("login", request_uri="http://127.0.0.1/x")
+    # By value, a request_uri is only the fallback for an oversized request (issue 10): a login
+    # stays by value.
+    auth = client.build_authentication_request("login", request_uri="http://127.0.0.1/x")
+    assert auth.request_uri is None
+    assert "request=" in auth.url
 
 
 def test_missing_redirect_uri(simulator: Simulator) -> None:
