@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Field
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -42,11 +45,12 @@ _VERDICT_ATTRIBUTE = "_itsme_evidence_verdict"
 ADMIN_CSS: Final = "django_itsme/admin.css"
 #: Characters of a user name shown in a list; the whole name is in the cell's tooltip. Generated
 #: user names (``itsme-`` and 36 characters) would take a third of a 1280 px list.
-LIST_NAME_LENGTH: Final = 20
+LIST_NAME_LENGTH: Final = 16
 #: Characters of a ``sub`` shown in a list (enough to tell two apart); the rest in the tooltip.
 LIST_SUB_LENGTH: Final = 10
-#: Characters of a description shown in a list, so the status stays in view at 1280 px.
-LIST_DESCRIPTION_LENGTH: Final = 40
+#: Characters of a description shown in a list (it wraps at spaces onto a second line when the
+#: column is narrow); the whole one-line description is in the tooltip.
+LIST_DESCRIPTION_LENGTH: Final = 48
 _CUT: Final = "\u2026"
 _USERNAME_FIELD: Final = get_user_model().USERNAME_FIELD
 
@@ -57,6 +61,15 @@ def _cut(text: str, length: int, *, tag: str = "span") -> SafeString:
     if tag == "code":
         return format_html('<code class="itsme-cut" title="{}">{}</code>', text, shown)
     return format_html('<span class="itsme-cut" title="{}">{}</span>', text, shown)
+
+
+def _short_date(value: datetime | None, *, time: bool = True) -> str:
+    """A date (and time) in the locale's short format (``29.11.2026 18:45``): a long one
+    (``29. November 2026 18:45``) takes a list column of its own at 1280 px."""
+    if value is None:
+        return "-"
+    shape = "SHORT_DATETIME_FORMAT" if time else "SHORT_DATE_FORMAT"
+    return date_format(timezone.localtime(value), shape)
 
 
 def _long(text: str, *, tag: str = "code") -> SafeString:
@@ -94,9 +107,11 @@ class ItsmeIdentityAdmin(IdentityAdminBase):
     are read-only, so no one reassigns an itsme identity to another account here (linking goes
     through the ``itsme:link`` route only). Deleting an identity unlinks it."""
 
-    list_display = ("who", "short_sub", "last_acr", "last_login_at", "created_at")
+    list_display = ("who", "short_sub", "level", "last_login", "linked")
     list_display_links = ("who",)
     list_filter = (("last_acr", AuthenticationLevelFilter),)
+    # One sort key: a second one adds a sort marker to a second column header.
+    ordering = ("-last_login_at",)
     search_fields = ("sub", f"user__{_USERNAME_FIELD}")
     readonly_fields = ("user", "sub", "last_acr", "created_at", "last_login_at")
     fields = readonly_fields
@@ -110,10 +125,26 @@ class ItsmeIdentityAdmin(IdentityAdminBase):
         """The user's name, cut to :data:`LIST_NAME_LENGTH`."""
         return _cut(_user_name(obj.user), LIST_NAME_LENGTH)
 
-    @admin.display(description=_("identifier (sub)"), ordering="sub")
+    # The protocol's own short word: "identifier (sub)" is the widest header in fr, nl and de.
+    @admin.display(description="sub", ordering="sub")
     def short_sub(self, obj: ItsmeIdentity) -> SafeString:
         """The ``sub``, cut to :data:`LIST_SUB_LENGTH`."""
         return _cut(obj.sub, LIST_SUB_LENGTH, tag="code")
+
+    @admin.display(description=_("level"), ordering="last_acr")
+    def level(self, obj: ItsmeIdentity) -> str:
+        """The level of the last authentication, in the page's language."""
+        return obj.get_last_acr_display() or "-"
+
+    @admin.display(description=_("last login"), ordering="last_login_at")
+    def last_login(self, obj: ItsmeIdentity) -> str:
+        """When the identity last logged in, short."""
+        return _short_date(obj.last_login_at)
+
+    @admin.display(description=_("linked at"), ordering="created_at")
+    def linked(self, obj: ItsmeIdentity) -> str:
+        """The day the identity was linked (the time is on its page)."""
+        return _short_date(obj.created_at, time=False)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -159,7 +190,7 @@ class ConfirmationAdmin(ConfirmationAdminBase):
     evidence does not cover.
     """
 
-    list_display = ("described", "status", "acr", "created_at", "who")
+    list_display = ("described", "status", "created", "who")
     list_display_links = ("described",)
     list_filter = ("status", "service", "template_name")
     search_fields = ("id", "sub", "description", f"user__{_USERNAME_FIELD}")
@@ -197,6 +228,11 @@ class ConfirmationAdmin(ConfirmationAdminBase):
         """The approved content in the page's language, cut to :data:`LIST_DESCRIPTION_LENGTH`
         (read from ``content``, which the nonce binds; never the stored ``description``)."""
         return _cut(self.approved_content(obj), LIST_DESCRIPTION_LENGTH)
+
+    @admin.display(description=_("created at"), ordering="created_at")
+    def created(self, obj: Confirmation) -> str:
+        """When the confirmation started, short."""
+        return _short_date(obj.created_at)
 
     @admin.display(description=_("user"), ordering=f"user__{_USERNAME_FIELD}")
     def who(self, obj: Confirmation) -> SafeString:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from django_itsme.core.claims import Address, Device, IdentityClaims, Nationality, PlaceOfBirth
 from django_itsme.core.client import UserDetails
@@ -35,13 +35,15 @@ MASK = "\u2022"
 NATIONAL_NUMBER_DIGITS = 11
 
 #: Nationality names for the ISO 3166-1 alpha-3 codes the simulator's test people have (and
-#: their neighbours); any other code is shown as it is.
+#: their neighbours); any other code is shown as it is. The context keeps them apart from the
+#: language names Django translates ("German": "Deutsch" the language, "deutsch" the
+#: nationality), which share a message id without it.
 NATIONALITIES = {
-    "BEL": _("Belgian"),
-    "NLD": _("Dutch"),
-    "FRA": _("French"),
-    "DEU": _("German"),
-    "LUX": _("Luxembourgish"),
+    "BEL": pgettext_lazy("nationality", "Belgian"),
+    "NLD": pgettext_lazy("nationality", "Dutch"),
+    "FRA": pgettext_lazy("nationality", "French"),
+    "DEU": pgettext_lazy("nationality", "German"),
+    "LUX": pgettext_lazy("nationality", "Luxembourgish"),
 }
 
 

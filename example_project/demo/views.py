@@ -26,6 +26,7 @@ from django_itsme.confirmations import start_confirmation
 from django_itsme.core.confirm import FreeTextTemplate, PaymentTemplate, format_iban
 from django_itsme.core.errors import ItsmeError
 from django_itsme.core.evidence import EvidenceError
+from django_itsme.descriptions import describe_confirmation
 from django_itsme.models import Confirmation, ItsmeIdentity
 
 from .forms import FreeTextForm, PaymentForm
@@ -132,7 +133,13 @@ def _confirmation_result(request: HttpRequest) -> dict[str, Any] | None:
     confirmation = Confirmation.objects.filter(pk=pk, user=user).first()
     if confirmation is None:
         return {"confirmation": None}
-    result: dict[str, Any] = {"confirmation": confirmation, "verified": False}
+    result: dict[str, Any] = {
+        "confirmation": confirmation,
+        "verified": False,
+        # In the page's language, from the content itsme signed (the stored description is the
+        # canonical English one).
+        "description": describe_confirmation(confirmation),
+    }
     template = confirmation.template
     if isinstance(template, PaymentTemplate):
         result["payment"] = {

@@ -140,8 +140,7 @@ def test_list_columns_lead_with_what_and_status(
     browser.finish(browser.at_itsme(str(response["Location"])))
     text = page(admin_client, CONFIRMATIONS, "en")
     headers = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', text)
-    assert headers[:3] == ["described", "status", "acr"]
-    assert "service" not in headers
+    assert headers == ["described", "status", "created", "who"]
     # A long description is cut in the list; its full (one-line) text is in the title.
     full = FreeTextTemplate(long_text).describe()
     cell = re.search(r'<span class="itsme-cut" title="([^"]*)">([^<]*)</span>', text)
@@ -158,6 +157,7 @@ def test_identity_list_shows_short_sub_with_full_title(
     assert isinstance(identity.user, User)
     text = page(admin_client, IDENTITIES, "en")
     headers = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', text)
-    assert headers == ["who", "short_sub", "last_acr", "last_login_at", "created_at"]
+    assert headers == ["who", "short_sub", "level", "last_login", "linked"]
     assert f'title="{identity.sub}"' in text
-    assert ">advanced<" in text
+    assert f'<td class="field-level">{identity.get_last_acr_display()}</td>' in text
+    assert identity.last_acr in ("basic", "advanced")
