@@ -295,6 +295,12 @@ def test_fault_switches_cover_the_brief() -> None:
         "raw_body",
         "userinfo_extra_claims",
         "id_token_extra_claims",
+        # variants (issue 10): documented itsme behaviours
+        "fetch_request_uri_twice",
+        "request_object_audience",
+        "require_encrypted_client_assertion",
+        "request_object_encryption_algs",
+        "request_object_encryption_encs",
         # error variants (issue 10): how itsme reports errors (protocol notes §9)
         "authorization_error",
         "authorization_error_description",
