@@ -25,7 +25,7 @@ from .confirm import ConfirmTemplate
 from .faults import Faults
 from .identities import IDENTITIES, PHOTO_JPEG, Identity, pairwise_sub
 from .protocol import ACR_ADVANCED, ACR_BASIC, CLAIM_PREFIX
-from .provider import AuthorizationRecord
+from .provider import IDENTITY_HEADER, AuthorizationRecord
 from .registry import RegisteredClient, ServiceType
 from .requestlog import LoggedRequest
 from .server import Simulator
@@ -35,6 +35,7 @@ __all__ = [
     "ACR_BASIC",
     "CLAIM_PREFIX",
     "IDENTITIES",
+    "IDENTITY_HEADER",
     "PHOTO_JPEG",
     "AuthorizationRecord",
     "ConfirmTemplate",

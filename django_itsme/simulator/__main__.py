@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, cast
 
-from .identities import IDENTITIES
+from .identities import IDENTITIES, MAX_NUMBERED_IDENTITIES
 from .registry import RegisteredClient, ServiceType
 from .server import LOOPBACK_BIND_HOSTS, Simulator
 
@@ -59,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--auto-approve",
         choices=sorted(IDENTITIES),
         help="approve every request at once as this identity (default: show a page)",
+    )
+    parser.add_argument(
+        "--numbered-identities",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"also know N numbered test people user1 ... userN (at most "
+        f"{MAX_NUMBERED_IDENTITIES}); with --auto-approve, a request's X-Simulator-Identity "
+        "header names the one that approves",
     )
     parser.add_argument(
         "--keys", type=Path, help="provider private JWKS file (default: fresh keys)"
@@ -138,7 +147,12 @@ def build_simulator(argv: Sequence[str] | None = None) -> Simulator:
     )
     try:
         return Simulator(
-            clients, auto_approve=args.auto_approve, keys=keys, port=args.port, host=args.host
+            clients,
+            auto_approve=args.auto_approve,
+            keys=keys,
+            port=args.port,
+            host=args.host,
+            numbered_identities=args.numbered_identities,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -163,7 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for client in simulator.clients:
             services = ", ".join(f"{code}={kind}" for code, kind in client.services.items())
             print(f"client {client.client_id}: {services}", flush=True)
-        print(f"identities: {', '.join(IDENTITIES)}", flush=True)
+        numbered = simulator.numbered_identities
+        extra = f", user1 ... user{numbered}" if numbered else ""
+        print(f"identities: {', '.join(IDENTITIES)}{extra}", flush=True)
         try:
             while not stop.wait(0.5):
                 pass

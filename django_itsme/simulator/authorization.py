@@ -238,6 +238,7 @@ class AuthorizationValidator:
         issuer: Callable[[], str],
         clock: Callable[[], float],
         faults: Callable[[], Faults] = Faults,
+        numbered_identities: Callable[[], int] = lambda: 0,
     ) -> None:
         """Create the validator.
 
@@ -247,8 +248,11 @@ class AuthorizationValidator:
         :param issuer: returns the current issuer URL.
         :param clock: returns the current time.
         :param faults: returns the current fault and variant switches.
+        :param numbered_identities: returns how many numbered identities exist (a Confirm
+            ``sub`` may name one).
         """
         self._faults = faults
+        self._numbered_identities = numbered_identities
         self._registry = registry
         self._keys = keys
         self._key_store = key_store
@@ -621,9 +625,8 @@ class AuthorizationValidator:
                 )
         return None
 
-    @staticmethod
     def _fixed_identity(
-        client: RegisteredClient, claims: Mapping[str, Mapping[str, Any]]
+        self, client: RegisteredClient, claims: Mapping[str, Mapping[str, Any]]
     ) -> Identity | None:
         """Resolve ``claims.userinfo.sub.value`` to a known user (D-AREQ, Confirmation row).
 
@@ -636,7 +639,8 @@ class AuthorizationValidator:
         if not isinstance(entry, Mapping) or "value" not in entry:
             return None
         sub = entry["value"]
-        identity = find_by_sub(client.client_id, sub) if isinstance(sub, str) else None
+        numbered = self._numbered_identities()
+        identity = find_by_sub(client.client_id, sub, numbered) if isinstance(sub, str) else None
         if identity is None:
             raise AuthorizationError("access_denied", "no itsme user has the requested sub")
         return identity

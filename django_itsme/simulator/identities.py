@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -180,17 +181,20 @@ def _claim_value(
     return None
 
 
-def find_by_sub(client_id: str, sub: str) -> Identity | None:
+def find_by_sub(client_id: str, sub: str, numbered: int = 0) -> Identity | None:
     """Find the identity whose pairwise ``sub`` for ``client_id`` is ``sub``.
 
     :param client_id: the partner code.
     :param sub: the subject value sent in ``claims.userinfo.sub.value`` (D-AREQ).
+    :param numbered: how many numbered identities (``user1`` ...) exist besides
+        :data:`IDENTITIES`.
     :returns: the identity, or ``None``.
     """
     for identity in IDENTITIES.values():
         if identity.sub_for(client_id) == sub:
             return identity
-    return None
+    number = _numbered_subs(client_id, numbered).get(sub) if numbered else None
+    return numbered_identity(number) if number is not None else None
 
 
 _PHOTO = {"format": "image/jpeg", "value": PHOTO_JPEG_BASE64}
@@ -429,3 +433,113 @@ _CLAIRE = Identity(
 IDENTITIES: Mapping[str, Identity] = MappingProxyType(
     {identity.key: identity for identity in (_ALICE, _BRUNO, _CLAIRE)}
 )
+
+
+# ---------------------------------------------------------------------- numbered identities
+
+#: Key prefix of the numbered identities: ``user1``, ``user2``, ...
+NUMBERED_PREFIX = "user"
+#: The most numbered identities a simulator may have: a load run's worth, while the sub index
+#: (built once per client and count) stays a few hundred milliseconds of hashing.
+MAX_NUMBERED_IDENTITIES = 100_000
+#: Birth dates of numbered people: one a day from here, all before 2000 (one national-number
+#: checksum rule), then the next sequence number.
+_NUMBERED_FIRST_BIRTHDATE = dt.date(1950, 1, 1)
+_NUMBERED_BIRTHDAYS = 18_000
+
+
+def _check_digits(body: int) -> str:
+    """Return the two mod-97 check digits of a Belgian eID card number.
+
+    :param body: the first ten digits.
+    :returns: ``body % 97``, with 97 for 0.
+    """
+    return f"{body % 97 or 97:02d}"
+
+
+@functools.lru_cache(maxsize=4096)
+def numbered_identity(number: int) -> Identity:
+    """Make numbered test person ``user<number>``: a Belgian eID card holder with all data,
+    like ``alice``, with their own name, birth date, national number (valid check digits, the
+    sequence number odd for men), card number, e-mail address, phone and device.
+
+    :param number: 1 to :data:`MAX_NUMBERED_IDENTITIES`.
+    :returns: the identity (the same object for the same number).
+    :raises ValueError: for a number out of range.
+    """
+    if not 1 <= number <= MAX_NUMBERED_IDENTITIES:
+        msg = f"a numbered identity is 1 to {MAX_NUMBERED_IDENTITIES}, not {number}"
+        raise ValueError(msg)
+    index = number - 1
+    born = _NUMBERED_FIRST_BIRTHDATE + dt.timedelta(days=index % _NUMBERED_BIRTHDAYS)
+    sequence = 1 + index // _NUMBERED_BIRTHDAYS
+    body = int(born.strftime("%y%m%d")) * 1000 + sequence
+    national_number = f"{body:09d}{97 - body % 97:02d}"
+    card_body = 5_900_000_000 + number
+    card = f"{card_body:010d}{_check_digits(card_body)}"
+    male = sequence % 2 == 1
+    given = f"Test{number}"
+    family = "Numbered"
+    key = f"{NUMBERED_PREFIX}{number}"
+    claims = dict(_ALICE.claims)
+    claims.update(
+        {
+            "name": f"{given} {family}",
+            "given_name": given,
+            "family_name": family,
+            "gender": "male" if male else "female",
+            "birthdate": born.isoformat(),
+            "email": f"{key}@example.be",
+            "phone_number": f"+32 47{number:07d}",
+            _c("birthdate_as_string"): born.strftime("%d.%m.%Y"),
+            _c("official_gender"): "M" if male else "F",
+            _c("BENationalNumber"): national_number,
+            _c("BEeidSn"): card,
+            _c("IDDocumentSN"): card,
+            _c("claim_device"): {
+                **_ALICE.claims[_c("claim_device")],
+                "deviceLabel": f"Phone of {given}",
+                "deviceID": hashlib.sha256(key.encode()).hexdigest()[:32],
+            },
+        }
+    )
+    return Identity(
+        key=key,
+        label=f"{given} {family}, numbered test person, Belgian eID card, all data",
+        claims=MappingProxyType(claims),
+        document_claims=_BE_DOCUMENT_CLAIMS,
+        issuing_country="BEL",
+        verified_at=_ALICE.verified_at,
+        document_metadata=_ALICE.document_metadata,
+    )
+
+
+def identity_by_key(key: str, numbered: int = 0) -> Identity | None:
+    """Find a test identity by key: one of :data:`IDENTITIES`, or ``user<n>`` for
+    ``1 <= n <= numbered`` (written without leading zeros).
+
+    :param key: the identity key.
+    :param numbered: how many numbered identities exist.
+    :returns: the identity, or ``None``.
+    """
+    known = IDENTITIES.get(key)
+    if known is not None:
+        return known
+    digits = key.removeprefix(NUMBERED_PREFIX)
+    if digits == key or not digits.isascii() or not digits.isdigit() or digits[0] == "0":
+        return None
+    number = int(digits)
+    return numbered_identity(number) if number <= numbered else None
+
+
+@functools.lru_cache(maxsize=8)
+def _numbered_subs(client_id: str, count: int) -> Mapping[str, int]:
+    """Index the numbered identities by the ``sub`` one client sees.
+
+    :param client_id: the partner code.
+    :param count: how many numbered identities.
+    :returns: sub -> number.
+    """
+    return MappingProxyType(
+        {pairwise_sub(client_id, f"{NUMBERED_PREFIX}{n}"): n for n in range(1, count + 1)}
+    )

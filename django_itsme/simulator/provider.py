@@ -14,7 +14,7 @@ from .authorization import AuthorizationError, AuthorizationRequest, Authorizati
 from .discovery import discovery_document, endpoint_urls
 from .faults import Faults
 from .grants import AccessTokenStore, CodeStore, Grant
-from .identities import IDENTITIES, Identity
+from .identities import IDENTITIES, Identity, identity_by_key
 from .issuing import TokenIssuer
 from .keys import ProviderKeys
 from .page_texts import choose_language, language_from_accept
@@ -36,6 +36,9 @@ Decision = Literal["approve", "refuse"]
 #: How long an approval page stays usable, in seconds.
 TRANSACTION_LIFETIME = 600.0
 _FORM_TYPE = "application/x-www-form-urlencoded"
+#: In auto-approve mode, the request header naming the test identity that approves (the phone
+#: that answers); a simulator convenience for load runs, never part of itsme's protocol.
+IDENTITY_HEADER = "X-Simulator-Identity"
 
 
 @dataclass
@@ -111,11 +114,13 @@ class ProviderState:
     :param faults: the fault switches.
     :param auto_approve: identity key that approves at once, or ``None`` for the page.
     :param auto_decision: what the automatic user answers.
+    :param numbered_identities: how many numbered identities (``user1`` ...) exist.
     """
 
     faults: Faults = field(default_factory=Faults)
     auto_approve: str | None = None
     auto_decision: Decision = "approve"
+    numbered_identities: int = 0
 
 
 class Provider:
@@ -151,6 +156,7 @@ class Provider:
             issuer=issuer,
             clock=clock,
             faults=lambda: self.state.faults,
+            numbered_identities=lambda: self.state.numbered_identities,
         )
         self._authenticator = ClientAuthenticator(
             registry=registry,
@@ -257,12 +263,21 @@ class Provider:
 
     # ------------------------------------------------------------------ authorization
 
-    def authorization(self, query: Mapping[str, list[str]]) -> Response:
+    def authorization(
+        self, query: Mapping[str, list[str]], headers: Mapping[str, str] | None = None
+    ) -> Response:
         """Handle ``GET /v2/authorization`` (D-AREQ).
 
         :param query: the parsed query string.
+        :param headers: the request headers; in auto-approve mode :data:`IDENTITY_HEADER`
+            names the approving identity.
         :returns: a redirect (code or error), the approval page or an error page.
         """
+        chosen = _header(headers or {}, IDENTITY_HEADER)
+        numbered = self.state.numbered_identities
+        if chosen and identity_by_key(chosen, numbered) is None:
+            page = error_page("invalid_request", f"unknown test identity in {IDENTITY_HEADER}")
+            return html_response(page, status=400)
         try:
             request = self._validator.validate(query)
         except AuthorizationError as exc:
@@ -282,7 +297,7 @@ class Provider:
             self._records.append(record)
         auto = self.state.auto_approve
         if auto is not None:
-            identity = request.fixed_identity or IDENTITIES.get(auto)
+            identity = request.fixed_identity or identity_by_key(chosen or auto, numbered)
             if identity is None:
                 page = error_page("server_error", f"auto_approve names no identity: {auto!r}")
                 return html_response(page, status=500)
@@ -391,7 +406,9 @@ class Provider:
             page = error_page("invalid_request", "decision must be approve or refuse", language)
             return html_response(page, status=400)
         record = transaction.record
-        identity = record.request.fixed_identity or IDENTITIES.get(flat.get("identity", ""))
+        identity = record.request.fixed_identity or identity_by_key(
+            flat.get("identity", ""), self.state.numbered_identities
+        )
         if identity is None and decision == "approve":
             page = error_page("invalid_request", "choose one of the test identities", language)
             return html_response(page, status=400)

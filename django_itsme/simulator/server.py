@@ -13,7 +13,7 @@ from typing import Any, get_args
 from urllib.parse import parse_qs, urlsplit
 
 from .faults import Faults
-from .identities import IDENTITIES
+from .identities import IDENTITIES, MAX_NUMBERED_IDENTITIES, identity_by_key
 from .keys import ProviderKeys
 from .protocol import PICTURE_PATH
 from .provider import AuthorizationRecord, Decision, Provider, ProviderState, single_values
@@ -220,14 +220,27 @@ def _check_host(host: str) -> None:
         raise ValueError(msg)
 
 
-def _check_identity(key: str | None) -> None:
+def _check_identity(key: str | None, numbered: int = 0) -> None:
     """Require a known identity key (or ``None``).
 
     :param key: identity key.
+    :param numbered: how many numbered identities (``user1`` ...) exist.
     :raises ValueError: when unknown.
     """
-    if key is not None and key not in IDENTITIES:
-        msg = f"unknown identity {key!r}; known: {', '.join(IDENTITIES)}"
+    if key is not None and identity_by_key(key, numbered) is None:
+        extra = f", user1 to user{numbered}" if numbered else ""
+        msg = f"unknown identity {key!r}; known: {', '.join(IDENTITIES)}{extra}"
+        raise ValueError(msg)
+
+
+def _check_numbered(count: int) -> None:
+    """Require a count of numbered identities within bounds.
+
+    :param count: the count.
+    :raises ValueError: when negative or above :data:`MAX_NUMBERED_IDENTITIES`.
+    """
+    if not 0 <= count <= MAX_NUMBERED_IDENTITIES:
+        msg = f"numbered_identities must be 0 to {MAX_NUMBERED_IDENTITIES}, not {count}"
         raise ValueError(msg)
 
 
@@ -247,6 +260,7 @@ class Simulator:
         host: str = "127.0.0.1",
         clock: Callable[[], float] = time.time,
         auto_decision: Decision = "approve",
+        numbered_identities: int = 0,
     ) -> None:
         """Configure the simulator (nothing listens before :meth:`start`).
 
@@ -260,10 +274,18 @@ class Simulator:
         :param clock: returns the current time in seconds since the epoch; inject a fake
             clock to test expiry.
         :param auto_decision: what the automatic user answers: ``"approve"`` or ``"refuse"``.
-        :raises ValueError: on a non-loopback host, an unknown identity or bad keys.
+        :param numbered_identities: how many numbered test people (``user1`` ... ``userN``,
+            Belgian eID card holders with all data) exist besides alice, bruno and claire, for
+            load runs that need many distinct users. In auto-approve mode a request to the
+            authorization endpoint may name the identity that approves it in the
+            :data:`~.provider.IDENTITY_HEADER` header (the phone that answers); the ``sub``
+            of a Confirm request still decides.
+        :raises ValueError: on a non-loopback host, an unknown identity, a count of numbered
+            identities out of range or bad keys.
         """
         _check_host(host)
-        _check_identity(auto_approve)
+        _check_numbered(numbered_identities)
+        _check_identity(auto_approve, numbered_identities)
         self._check_decision(auto_decision)
         self.clock = clock
         self._host = host
@@ -271,7 +293,11 @@ class Simulator:
         self._port: int | None = port or None
         self._registry = ClientRegistry(clients)
         self._keys = ProviderKeys(keys)
-        self._state = ProviderState(auto_approve=auto_approve, auto_decision=auto_decision)
+        self._state = ProviderState(
+            auto_approve=auto_approve,
+            auto_decision=auto_decision,
+            numbered_identities=numbered_identities,
+        )
         self._initial_decisions = (auto_approve, auto_decision)
         self._log = RequestLog()
         self._provider = Provider(
@@ -446,8 +472,16 @@ class Simulator:
         :param value: identity key or ``None``.
         :raises ValueError: on an unknown key.
         """
-        _check_identity(value)
+        _check_identity(value, self._state.numbered_identities)
         self._state.auto_approve = value
+
+    @property
+    def numbered_identities(self) -> int:
+        """Return how many numbered identities (``user1`` ...) this simulator knows.
+
+        :returns: the count.
+        """
+        return self._state.numbered_identities
 
     @property
     def auto_decision(self) -> Decision:
@@ -534,12 +568,15 @@ class Simulator:
     def sub_for(identity_key: str, client_id: str) -> str:
         """Return the ``sub`` a client receives for a test identity.
 
-        :param identity_key: key in :data:`IDENTITIES`.
+        :param identity_key: key in :data:`IDENTITIES`, or of a numbered identity.
         :param client_id: the partner code.
         :returns: the pairwise subject.
         :raises KeyError: on an unknown identity.
         """
-        return IDENTITIES[identity_key].sub_for(client_id)
+        identity = identity_by_key(identity_key, MAX_NUMBERED_IDENTITIES)
+        if identity is None:
+            raise KeyError(identity_key)
+        return identity.sub_for(client_id)
 
     # ------------------------------------------------------------------ observation
 
@@ -624,7 +661,7 @@ class Simulator:
         if endpoint == "jwks":
             return provider.jwks()
         if endpoint == "authorization":
-            return provider.authorization(query)
+            return provider.authorization(query, headers)
         if endpoint == "decision":
             return provider.decision(form)
         if endpoint == "token":
