@@ -13,13 +13,34 @@ import os
 import secrets
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from jwcrypto import jwk
 
 from .keys import MIN_RSA_BITS
 
-__all__ = ["generate_private_jwks", "main"]
+__all__ = ["generate_private_jwks", "generate_private_key", "main"]
+
+#: The algorithm each new key is made for: RS256 signatures (D-JOSE), RSA-OAEP-256 encryption
+#: (D-JOSE's recommendation since 2022).
+_ALGORITHMS = {"sig": "RS256", "enc": "RSA-OAEP-256"}
+
+
+def generate_private_key(use: Literal["sig", "enc"], *, bits: int = 3072) -> dict[str, Any]:
+    """A new private RSA JWK for one use, with a fresh ``kid`` (``<use>-<yyyymmdd>-<hex>``).
+
+    :param use: ``"sig"`` or ``"enc"``.
+    :param bits: modulus size; at least 2048 (TB).
+    :returns: the key as a dict, private members included.
+    :raises ValueError: ``bits`` below 2048.
+    """
+    if bits < MIN_RSA_BITS:
+        raise ValueError(f"itsme needs RSA keys of at least {MIN_RSA_BITS} bits.")
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    kid = f"{use}-{stamp}-{secrets.token_hex(4)}"
+    key = jwk.JWK.generate(kty="RSA", size=bits, kid=kid, use=use, alg=_ALGORITHMS[use])
+    exported: dict[str, Any] = json.loads(key.export_private())
+    return exported
 
 
 def generate_private_jwks(*, bits: int = 3072) -> dict[str, list[dict[str, Any]]]:
@@ -27,16 +48,11 @@ def generate_private_jwks(*, bits: int = 3072) -> dict[str, list[dict[str, Any]]
 
     :param bits: modulus size; at least 2048 (TB). 3072 is the default for keys made today.
     :returns: the set as a dict, private members included.
+    :raises ValueError: ``bits`` below 2048.
     """
-    if bits < MIN_RSA_BITS:
-        raise ValueError(f"itsme needs RSA keys of at least {MIN_RSA_BITS} bits.")
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    keys = []
-    for use, alg in (("sig", "RS256"), ("enc", "RSA-OAEP-256")):
-        kid = f"{use}-{stamp}-{secrets.token_hex(4)}"
-        key = jwk.JWK.generate(kty="RSA", size=bits, kid=kid, use=use, alg=alg)
-        keys.append(json.loads(key.export_private()))
-    return {"keys": keys}
+    return {
+        "keys": [generate_private_key("sig", bits=bits), generate_private_key("enc", bits=bits)]
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
