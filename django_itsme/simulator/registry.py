@@ -16,6 +16,11 @@ ServiceType = Literal["login", "share", "confirm"]
 
 #: Longest time a fetched client JWKS is reused, in seconds.
 JWKS_MAX_AGE = 60.0
+#: itsme keeps a partner's JWKS at least 30 minutes and at most 24 hours, honouring
+#: ``Cache-Control: max-age`` in between (D-AUTH "Key rotation procedure"):
+#: :meth:`ClientKeyStore.cache_like_itsme`.
+ITSME_CACHE_MIN = 1800.0
+ITSME_CACHE_MAX = 86_400.0
 #: Timeout for fetching a client's JWKS or a request object, in seconds.
 FETCH_TIMEOUT = 5.0
 
@@ -152,7 +157,9 @@ class ClientKeyStore:
     itsme caches partner keys (30 min to 24 h, honouring ``Cache-Control: max-age``) and an
     unknown ``kid`` once made it refresh (D-AUTH "Key rotation procedure"; S-HIST). The
     simulator caches for at most :data:`JWKS_MAX_AGE` seconds, honours a shorter ``max-age``,
-    ``no-cache`` and ``no-store``, and refetches once when a ``kid`` is unknown.
+    ``no-cache`` and ``no-store``, and refetches once when a ``kid`` is unknown. After
+    :meth:`cache_like_itsme` it keeps each set 30 minutes to 24 hours as itsme does today, and an
+    unknown ``kid`` fails (current docs promise no refresh); :meth:`clear` forces a refetch.
     """
 
     def __init__(
@@ -161,23 +168,54 @@ class ClientKeyStore:
         *,
         max_age: float = JWKS_MAX_AGE,
         timeout: float = FETCH_TIMEOUT,
+        min_age: float = 0.0,
+        refetch_unknown_kid: bool = True,
     ) -> None:
         """Create an empty store.
 
         :param clock: returns the current time in seconds since the epoch.
         :param max_age: upper bound for caching, in seconds.
         :param timeout: HTTP timeout, in seconds.
+        :param min_age: lower bound for caching, in seconds, whatever ``Cache-Control`` says.
+        :param refetch_unknown_kid: fetch the set again once when a ``kid`` is not in it.
         """
         self._clock = clock
         self._max_age = max_age
+        self._min_age = min_age
+        self._refetch_unknown_kid = refetch_unknown_kid
         self._timeout = timeout
         self._lock = threading.Lock()
         self._cache: dict[str, _Cached] = {}
 
     def clear(self) -> None:
-        """Forget every cached JWKS."""
+        """Forget every cached JWKS (the next use fetches it again)."""
         with self._lock:
             self._cache.clear()
+
+    def cache_like_itsme(self, enabled: bool = True) -> None:
+        """Cache as itsme does (D-AUTH "Key rotation procedure"), or back to the short default.
+
+        :param enabled: True: keep each set :data:`ITSME_CACHE_MIN` to :data:`ITSME_CACHE_MAX`
+            seconds, honouring ``max-age`` in between, and never refetch for an unknown ``kid``;
+            False: at most :data:`JWKS_MAX_AGE` seconds, refetching once for an unknown ``kid``.
+        """
+        with self._lock:
+            if enabled:
+                self._min_age, self._max_age = ITSME_CACHE_MIN, ITSME_CACHE_MAX
+            else:
+                self._min_age, self._max_age = 0.0, JWKS_MAX_AGE
+            self._refetch_unknown_kid = not enabled
+            self._cache.clear()
+
+    def expires_at(self, uri: str) -> float | None:
+        """When the cached set of ``uri`` expires (clock time), or None when none is cached.
+
+        :param uri: the client's ``jwks_uri``.
+        :returns: the expiry time, or None.
+        """
+        with self._lock:
+            cached = self._cache.get(uri)
+        return None if cached is None else cached.expires
 
     def keys(self, uri: str, *, refresh: bool = False) -> list[jwk.JWK]:
         """Return the public keys published at ``uri``.
@@ -240,10 +278,10 @@ class ClientKeyStore:
         """
         lowered = cache_control.lower()
         if "no-store" in lowered or "no-cache" in lowered:
-            return 0.0
+            return self._min_age
         match = _MAX_AGE.search(lowered)
         if match:
-            return min(float(match.group(1)), self._max_age)
+            return max(self._min_age, min(float(match.group(1)), self._max_age))
         return self._max_age
 
     def signing_key(self, client: RegisteredClient, kid: str) -> jwk.JWK:
@@ -254,7 +292,7 @@ class ClientKeyStore:
         :returns: the RSA public key.
         :raises KeyFetchError: when no such key is published.
         """
-        for refresh in (False, True):
+        for refresh in (False, True)[: 2 if self._refetch_unknown_kid else 1]:
             for key in self.keys(client.jwks_uri, refresh=refresh):
                 if key.get("kid") == kid and key.get("use") in (None, "sig"):
                     return key

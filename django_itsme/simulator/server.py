@@ -537,8 +537,19 @@ class Simulator:
         self.clear_log()
 
     def forget_client_keys(self) -> None:
-        """Drop the cached client JWK Sets (they are otherwise kept up to 60 s)."""
+        """Drop the cached client JWK Sets: the next use fetches them again, as itsme does once
+        its copy expires (kept up to 60 s, or as itsme: see :meth:`cache_client_keys_like_itsme`).
+        """
         self._provider.key_store.clear()
+
+    def cache_client_keys_like_itsme(self, enabled: bool = True) -> None:
+        """Keep each client JWK Set 30 minutes to 24 hours, honouring ``max-age`` in between, and
+        never refetch it for an unknown ``kid``, as itsme does (D-AUTH "Key rotation
+        procedure"); ``False`` goes back to the short default. Either way the cache is emptied.
+
+        :param enabled: itsme's caching (True) or the simulator's default (False).
+        """
+        self._provider.key_store.cache_like_itsme(enabled)
 
     def rotate_keys(self, *, keep_old_encryption_key: bool = True) -> None:
         """Replace the provider's signature and encryption keys with new ones (new ``kid``
