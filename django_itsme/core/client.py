@@ -12,6 +12,7 @@ Django or a web request.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from typing import Any
 
 from . import jose
 from .authorize import (
+    REQUEST_OBJECT_LIFETIME,
     build_authorization_url,
     build_request_object,
     check_request_uri,
@@ -135,7 +137,9 @@ class UserDetails:
         protocol claim (:data:`PROTOCOL_CLAIMS`) from the ID token only.
     :ivar id_token: the verified inner JWS of the ID token (header, claims, compact form): the
         evidence that itsme signed this outcome, re-verifiable offline with ``signing_key``.
-    :ivar signing_key: the public JWK (dict) of itsme's key that signed the ID token.
+    :ivar signing_key: the public JWK (dict) of itsme's key that signed the ID token; empty for
+        a client-secret partner's HS256 ID token (signed with the shared secret: evidence only
+        the partner and itsme can check).
     :ivar userinfo: the verified userinfo JWT, or None when no user data was asked for.
     :ivar acr: the authentication level itsme reports, if any.
     """
@@ -258,6 +262,9 @@ class ItsmeClient:
         :raises DiscoveryError: no common JWE algorithm with itsme.
         """
         alg, enc = self.encryption_choice()
+        secret = self._shared_secret()
+        if secret is not None:
+            return self._build_secret_request_object(parameters, secret, alg=alg, enc=enc)
         return build_request_object(
             parameters,
             client_id=self.config.client_id,
@@ -268,6 +275,39 @@ class ItsmeClient:
             alg=alg,
             enc=enc,
         )
+
+    def _shared_secret(self) -> jose.SharedSecret | None:
+        """The client secret as a key source, for client-secret partners only."""
+        secret = self.config.client_secret
+        return jose.SharedSecret(secret) if self.config.uses_client_secret and secret else None
+
+    def _build_secret_request_object(
+        self, parameters: Mapping[str, Any], secret: jose.SharedSecret, *, alg: str, enc: str
+    ) -> str:
+        """A client-secret partner's request object: the claims of
+        :func:`.authorize.build_request_object`, signed HS256 with the secret, then encrypted to
+        itsme's ``enc`` key like everyone's.
+
+        No itsme page says how a client-secret partner signs it: D-AREQ says "MUST be signed ...
+        MUST also be encrypted" for every partner, and D-JOSE's RS256 needs a key itsme knows,
+        which a client-secret partner never registers (D-AUTH: the secret replaces the JWK Set
+        URI). BMID's own client-secret test partner signs HS256 with the secret (S-RO
+        ``clientsecretreqobjectuat.json``, OIDC Core §6.1 and §10.1) and encrypts with RSA-OAEP
+        to itsme's key (S-RO ``ClientSecretReqObjectUAT.json``): we do the same, with the JWE
+        algorithms discovery lists.
+        """
+        issued = int(self.clock())
+        claims: dict[str, Any] = {
+            **{k: v for k, v in parameters.items() if v is not None},
+            "iss": self.config.client_id,
+            "aud": self.request_object_audience(),
+            "client_id": self.config.client_id,
+            "iat": issued,
+            "exp": issued + REQUEST_OBJECT_LIFETIME,
+            "jti": secrets.token_urlsafe(16),
+        }
+        provider_key = self.provider_keys().encryption_key()
+        return jose.sign_then_encrypt(claims, secret, provider_key, alg=alg, enc=enc)
 
     def build_authentication_request(
         self,
@@ -422,6 +462,18 @@ class ItsmeClient:
         required_acr = acr if acr is not None else (chosen.acr if chosen else None)
         metadata = self.provider_metadata()
         keys = self.provider_keys()
+        secret = self._shared_secret()
+        # What itsme's answers may be opened with (protocol notes §8.1). private_key_jwt: RSA-OAEP*
+        # to our enc keys, RS256 by itsme's keys, nothing else. Client secret (D-AUTH "Secret key
+        # method"): ``dir`` with the key derived from the secret only, signed with the one
+        # algorithm registered (ID_TOKEN_SIGNING_ALG): RS256 by itsme's keys or HS256 by the
+        # secret, never both, never ``none`` (see :mod:`.jose`).
+        decryption_keys = (
+            secret.decryption_keys() if secret is not None else self.config.keys.decryption_keys
+        )
+        key_for: jose.KeyLookup = keys.signing_key
+        if secret is not None and self.config.id_token_signing_alg == "HS256":  # noqa: S105
+            key_for = secret
         tokens = exchange_code(
             metadata.token_endpoint,
             code=code,
@@ -431,12 +483,11 @@ class ItsmeClient:
             signing_key=self.config.keys.signing_key,
             http=self.http,
             now=self.clock(),
+            client_secret=self.config.client_secret if secret is not None else None,
             **self._assertion_encryption(),
         )
         id_token = jose.decrypt_and_verify(
-            tokens.id_token,
-            decryption_keys=self.config.keys.decryption_keys,
-            key_for=keys.signing_key,
+            tokens.id_token, decryption_keys=decryption_keys, key_for=key_for
         )
         now = self.clock()
         obtained_acr = validate_id_token_claims(
@@ -459,8 +510,8 @@ class ItsmeClient:
                 metadata.userinfo_endpoint,
                 access_token=tokens.access_token,
                 http=self.http,
-                decryption_keys=self.config.keys.decryption_keys,
-                key_for=keys.signing_key,
+                decryption_keys=decryption_keys,
+                key_for=key_for,
                 expected_sub=sub,
                 issuer=metadata.issuer,
                 client_id=self.config.client_id,
@@ -483,14 +534,14 @@ class ItsmeClient:
             sub=sub,
             identity=identity,
             id_token=id_token,
-            signing_key=keys.public_jwk(str(id_token.header["kid"])),
+            signing_key={} if key_for is secret else keys.public_jwk(str(id_token.header["kid"])),
             userinfo=userinfo,
             acr=obtained_acr,
         )
 
     def _assertion_encryption(self) -> dict[str, Any]:
         """``exchange_code`` arguments that encrypt the client assertion, when configured."""
-        if not self.config.encrypt_client_assertion:
+        if not self.config.encrypt_client_assertion or self.config.uses_client_secret:
             return {}
         return {
             "encrypt_assertion_to": self.provider_keys().encryption_key(),

@@ -6,6 +6,11 @@ Claims: ``iss`` = ``sub`` = client id, ``aud`` = the token endpoint, a unique ``
 encrypted", D-AUTH "Token Request"); D-IG2020 and v1 said it MUST be signed then encrypted
 (protocol notes §7, §11 #4). We sign only unless ``ENCRYPT_CLIENT_ASSERTION`` is set: then the
 JWS is encrypted to itsme's ``enc`` key with the algorithms discovery lists, as a nested JWT.
+
+Client-secret partners (D-AUTH "Secret key method", on v2 since 2025-06-25; protocol notes §1.2,
+§7) send no assertion: ``client_id`` and ``client_secret`` go in the POST body (D-AUTH "Token
+Request", secret tab), which is ``client_secret_post`` (RFC 6749 §2.3.1, OIDC Core §9). HTTP Basic
+is not documented by itsme, so not offered.
 """
 
 from __future__ import annotations
@@ -16,7 +21,12 @@ from jwcrypto import jwk
 
 from . import jose
 
-__all__ = ["ASSERTION_LIFETIME", "CLIENT_ASSERTION_TYPE", "build_client_assertion"]
+__all__ = [
+    "ASSERTION_LIFETIME",
+    "CLIENT_ASSERTION_TYPE",
+    "build_client_assertion",
+    "build_client_secret_fields",
+]
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: Seconds an assertion stays valid. It is used at once; a short life limits replay.
@@ -56,3 +66,14 @@ def build_client_assertion(
         return signed
     alg, enc = encryption or (None, None)
     return jose.encrypt(signed, encrypt_to, alg=alg, enc=enc)
+
+
+def build_client_secret_fields(client_id: str, client_secret: str) -> dict[str, str]:
+    """The token request members that authenticate a client-secret partner (D-AUTH "Token
+    Request", secret tab: both REQUIRED, in the body, never the query string).
+
+    :param client_id: the partner code.
+    :param client_secret: the secret itsme onboarding issued.
+    :returns: ``client_id`` and ``client_secret``, to add to the form body.
+    """
+    return {"client_id": client_id, "client_secret": client_secret}

@@ -36,6 +36,20 @@ __all__ = [
 DEFAULT_LEEWAY = 60
 
 RequestBy = Literal["value", "reference"]
+TokenAuthMethod = Literal["private_key_jwt", "client_secret_post"]
+IdTokenSigningAlg = Literal["RS256", "HS256"]
+
+#: ``TOKEN_AUTH_METHOD`` values. D-AUTH: the method is chosen at registration, "Private key JWT"
+#: or "Client secret"; the secret-key token request carries ``client_id`` and ``client_secret``
+#: in the POST body (D-AUTH "Token Request", secret tab; protocol notes §7), i.e. RFC 6749 §2.3.1
+#: ``client_secret_post``. No source documents HTTP Basic (``client_secret_basic``): not offered.
+TOKEN_AUTH_METHODS: tuple[str, ...] = ("private_key_jwt", "client_secret_post")
+#: ``ID_TOKEN_SIGNING_ALG`` values for client-secret partners (D-AUTH "Secret key method": RS256
+#: or HS256, chosen at registration). private_key_jwt partners always get RS256 (D-JOSE).
+ID_TOKEN_SIGNING_ALGS: tuple[str, ...] = ("RS256", "HS256")
+#: Shortest ``CLIENT_SECRET`` accepted, in UTF-8 octets: the secret is the HS256 key (OIDC Core
+#: §10.1), and RFC 7518 §3.2 requires an HMAC-SHA-256 key of at least 256 bits.
+MIN_CLIENT_SECRET_OCTETS = 32
 
 #: Every problem this module reports: id -> what it is about. The ids are stable: the Django
 #: system checks are ``django_itsme.<id>`` and README.rst lists them.
@@ -61,6 +75,8 @@ PROBLEMS: dict[str, str] = {
     "E034": "REQUEST_URI_BASE is not an https URL with an explicit :443 ending in '/'.",
     "E035": "REQUEST_OBJECT_AUD is not 'issuer', 'authorization_endpoint' or an https URL.",
     "E036": "ENCRYPT_CLIENT_ASSERTION is not True or False.",
+    "E037": "TOKEN_AUTH_METHOD, CLIENT_SECRET or ID_TOKEN_SIGNING_ALG is invalid or they "
+    "do not fit together.",
 }
 
 _KEY_PROBLEM_IDS: dict[str, str] = {
@@ -83,6 +99,9 @@ CORE_SETTINGS: dict[str, Any] = {
     "REQUEST_URI_BASE": None,
     "REQUEST_OBJECT_AUD": "issuer",
     "ENCRYPT_CLIENT_ASSERTION": False,
+    "TOKEN_AUTH_METHOD": "private_key_jwt",
+    "CLIENT_SECRET": None,
+    "ID_TOKEN_SIGNING_ALG": "RS256",
 }
 _SERVICE_KEYS = ("CODE", "SCOPES", "CLAIMS", "ACR", "ACR_MISSING", "CLAIMS_IN")
 _SERVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -132,6 +151,17 @@ class ClientConfig:
     request_object_aud: str = "issuer"
     #: ``ENCRYPT_CLIENT_ASSERTION``: sign then encrypt the client assertion (D-AUTH: MAY).
     encrypt_client_assertion: bool = False
+    #: ``TOKEN_AUTH_METHOD``: how we authenticate at the token endpoint (D-AUTH).
+    token_auth_method: TokenAuthMethod = "private_key_jwt"  # noqa: S105
+    #: ``CLIENT_SECRET``: the shared secret of a client-secret partner; never shown.
+    client_secret: str | None = field(default=None, repr=False)
+    #: ``ID_TOKEN_SIGNING_ALG``: what a client-secret partner's ID tokens are signed with.
+    id_token_signing_alg: IdTokenSigningAlg = "RS256"  # noqa: S105
+
+    @property
+    def uses_client_secret(self) -> bool:
+        """Whether this partner authenticates with a client secret (D-AUTH "Secret key method")."""
+        return self.token_auth_method != "private_key_jwt"  # noqa: S105
 
     @classmethod
     def from_mapping(
@@ -255,6 +285,8 @@ def parse_config(
             )
         )
 
+    auth_method, client_secret, signing_alg = _check_client_secret(values, problems)
+
     if any(p.level == "error" for p in problems):
         return None, problems
     assert issuer is not None
@@ -272,8 +304,77 @@ def parse_config(
         request_uri_base=request_uri_base,
         request_object_aud=request_object_aud or "issuer",
         encrypt_client_assertion=encrypt_assertion,
+        token_auth_method=auth_method,
+        client_secret=client_secret,
+        id_token_signing_alg=signing_alg,
     )
     return config, problems
+
+
+_SECRET_HINT = (
+    "Client-secret partners (D-AUTH 'Secret key method') set TOKEN_AUTH_METHOD = "  # noqa: S105
+    "'client_secret_post', CLIENT_SECRET (read it from the environment, e.g. "
+    "os.environ['ITSME_CLIENT_SECRET']) and ID_TOKEN_SIGNING_ALG as registered with itsme."
+)
+
+
+def _check_client_secret(
+    values: Mapping[str, Any], problems: list[Problem]
+) -> tuple[TokenAuthMethod, str | None, IdTokenSigningAlg]:
+    """E037: ``TOKEN_AUTH_METHOD``, ``CLIENT_SECRET`` and ``ID_TOKEN_SIGNING_ALG`` together.
+
+    Messages never quote the secret, only what is wrong with it.
+    """
+    method = values["TOKEN_AUTH_METHOD"]
+    secret = values["CLIENT_SECRET"]
+    alg = values["ID_TOKEN_SIGNING_ALG"]
+
+    def report(message: str, setting: str) -> None:
+        problems.append(Problem("E037", message, _SECRET_HINT, setting))
+
+    if method not in TOKEN_AUTH_METHODS:
+        shown = repr(method)[:40]
+        report(
+            f"TOKEN_AUTH_METHOD must be 'private_key_jwt' or 'client_secret_post', not {shown}.",
+            "TOKEN_AUTH_METHOD",
+        )
+        return "private_key_jwt", None, "RS256"
+    if alg not in ID_TOKEN_SIGNING_ALGS:
+        report(
+            f"ID_TOKEN_SIGNING_ALG must be 'RS256' or 'HS256', not {repr(alg)[:40]}.",
+            "ID_TOKEN_SIGNING_ALG",
+        )
+    if method == "private_key_jwt":
+        if secret is not None:
+            report(
+                "CLIENT_SECRET is set while TOKEN_AUTH_METHOD is 'private_key_jwt': it would "
+                "never be used.",
+                "CLIENT_SECRET",
+            )
+        if alg == "HS256":
+            # private_key_jwt partners get RS256 ID tokens (D-JOSE); HS256 is never accepted.
+            report(
+                "ID_TOKEN_SIGNING_ALG 'HS256' is only for client-secret partners.",
+                "ID_TOKEN_SIGNING_ALG",
+            )
+        return "private_key_jwt", None, "RS256"
+    if not isinstance(secret, str) or not secret:
+        report("CLIENT_SECRET is missing or not a string.", "CLIENT_SECRET")
+        secret = None
+    elif len(secret.encode("utf-8")) < MIN_CLIENT_SECRET_OCTETS or not secret.isprintable():
+        report(
+            f"CLIENT_SECRET is shorter than {MIN_CLIENT_SECRET_OCTETS} octets or holds "
+            "control characters: it is not the secret itsme issued.",
+            "CLIENT_SECRET",
+        )
+        secret = None
+    if values["ENCRYPT_CLIENT_ASSERTION"] is True:
+        report(
+            "ENCRYPT_CLIENT_ASSERTION applies to private_key_jwt only: a client-secret partner "
+            "sends no client assertion.",
+            "ENCRYPT_CLIENT_ASSERTION",
+        )
+    return "client_secret_post", secret, "HS256" if alg == "HS256" else "RS256"
 
 
 def _check_environment(environment: Any, problems: list[Problem]) -> str | None:
@@ -433,8 +534,7 @@ def _check_service(name: Any, entry: Any, problems: list[Problem]) -> Service | 
         problems.append(
             Problem(
                 "E014",
-                f"{where}.ACR_MISSING must be 'refuse' or 'assume_requested', not "
-                f"{acr_missing!r}.",
+                f"{where}.ACR_MISSING must be 'refuse' or 'assume_requested', not {acr_missing!r}.",
                 "What an ID token without acr means; leave it out for the default: refuse for "
                 "ACR 'advanced', accept otherwise (protocol notes §5, §11 #5).",
                 f"{where}.ACR_MISSING",

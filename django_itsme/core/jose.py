@@ -5,16 +5,27 @@ everything we encrypt is JWE ``RSA-OAEP-256`` (or ``RSA-OAEP`` when that is the 
 recipient key allows) with ``cty: JWT`` and the recipient key's ``kid``. Everything we receive is
 checked against the allow-lists below *before* any key is used, so ``alg: none``, HS256 and
 ``RSA1_5`` never reach the crypto code.
+
+Client-secret partners (D-AUTH "Secret key method", protocol notes §1.2, §8.1) are the one
+exception, and only through :class:`SharedSecret`: their ID token is a JWE ``dir`` whose content
+key is derived from the client secret (OIDC Core §10.2; D-AUTH example header
+``{"alg":"dir","enc":"A256GCM"}``), its inner JWS is RS256 or HS256 as registered, and what they
+sign themselves (the request object) is HS256 with the secret (OIDC Core §10.1; S-RO
+``clientsecretreqobjectuat.json``). An algorithm is bound to the kind of key the caller holds:
+``dir`` is accepted only when the decryption keys are a :class:`SharedSecret`'s, HS256 only when
+the key lookup *is* a :class:`SharedSecret`, and then nothing else is. A ``private_key_jwt``
+client never holds either, so its allow-lists stay exactly the ones above.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from jwcrypto import jwe, jwk, jws
-from jwcrypto.common import JWException, base64url_decode, json_encode
+from jwcrypto.common import JWException, base64url_decode, base64url_encode, json_encode
 
 from .errors import SignatureError, TokenDecryptionError, TokenValidationError
 from .provider_json import FOREIGN_ERRORS, parse_json
@@ -26,9 +37,14 @@ __all__ = [
     "MAX_TOKEN_BYTES",
     "PREFERRED_JWE_ALGORITHMS",
     "PREFERRED_JWE_ENCRYPTIONS",
+    "SECRET_JWE_ALGORITHMS",
+    "SECRET_JWS_ALGORITHMS",
+    "SECRET_KID",
     "DecodedJWT",
+    "SharedSecret",
     "decrypt",
     "decrypt_and_verify",
+    "derive_content_key",
     "encode_claims",
     "encrypt",
     "read_header",
@@ -53,6 +69,18 @@ DEFAULT_JWE_ENCRYPTION = "A128CBC-HS256"
 #: §8.1, COMM), then the two other authenticated encryptions jwcrypto supports.
 PREFERRED_JWE_ALGORITHMS = ALLOWED_JWE_ALGORITHMS
 PREFERRED_JWE_ENCRYPTIONS = ("A128CBC-HS256", "A256GCM", "A256CBC-HS512", "A128GCM")
+#: Client-secret partners only (see :class:`SharedSecret`): D-AUTH's secret-key example ID token
+#: is ``dir`` (protocol notes §8.1). Never on the list of a ``private_key_jwt`` client.
+SECRET_JWE_ALGORITHMS = ("dir",)
+#: Client-secret partners only, and only when registered so (D-AUTH "Secret key method": RS256
+#: or HS256 chosen at registration). Never ``none``.
+SECRET_JWS_ALGORITHMS = ("HS256",)
+#: The name a :class:`SharedSecret`'s key goes by in a decryption-key mapping.
+SECRET_KID = "client_secret"  # noqa: S105
+#: OIDC Core §10.2: the hash a ``dir`` content key of up to 256 / 384 / 512 bits is cut from.
+_DERIVATION_HASHES = ((32, hashlib.sha256), (48, hashlib.sha384), (64, hashlib.sha512))
+#: Content-key lengths in octets (RFC 7518 §5.2.3-5.2.5, §5.3): what ``dir`` needs per ``enc``.
+_CONTENT_KEY_OCTETS = {"A128CBC-HS256": 32, "A256CBC-HS512": 64, "A128GCM": 16, "A256GCM": 32}
 #: The largest token we try to parse. An ID token or userinfo answer holding a 200x140 JPEG photo
 #: is some tens of kilobytes.
 MAX_TOKEN_BYTES = 512 * 1024
@@ -76,6 +104,52 @@ class DecodedJWT:
 
     def __repr__(self) -> str:
         return f"DecodedJWT(kid={self.header.get('kid')!r}, claims={sorted(self.claims)})"
+
+
+class SharedSecret:
+    """A client secret (D-AUTH "Secret key method") as the only key source of a client-secret
+    partner: the HMAC key of HS256 (OIDC Core §10.1: the UTF-8 octets of the secret) and the
+    ``dir`` content keys derived from it (OIDC Core §10.2).
+
+    Call it as a key lookup (:data:`KeyLookup`) to accept HS256 signatures, and pass
+    :meth:`decryption_keys` to accept ``dir`` JWEs. ``repr`` and ``str`` never show the secret.
+    """
+
+    __slots__ = ("_key",)
+
+    def __init__(self, secret: str) -> None:
+        """:param secret: the client secret itsme onboarding issued."""
+        self._key = jwk.JWK(kty="oct", k=base64url_encode(secret.encode("utf-8")))
+
+    def __call__(self, kid: str) -> jwk.JWK:
+        """The HMAC key, whatever ``kid`` the header names (there is one secret)."""
+        return self._key
+
+    def decryption_keys(self) -> dict[str, jwk.JWK]:
+        """The mapping :func:`decrypt` reads ``dir`` JWEs with (and nothing else)."""
+        return {SECRET_KID: self._key}
+
+    def __repr__(self) -> str:
+        return "SharedSecret(***)"
+
+    __str__ = __repr__
+
+
+def derive_content_key(secret_key: jwk.JWK, enc: str) -> jwk.JWK:
+    """The ``dir`` content key for ``enc``: the left-most octets of SHA-256/384/512 of the secret
+    (OIDC Core §10.2: the smallest SHA-2 at least as long as the key, truncated).
+
+    :param secret_key: the ``oct`` key holding the secret's octets (:class:`SharedSecret`).
+    :param enc: the JWE content encryption, one of :data:`ALLOWED_JWE_ENCRYPTIONS`.
+    :returns: an ``oct`` JWK of the length ``enc`` needs.
+    :raises ValueError: ``enc`` is not on the allow-list.
+    """
+    octets = _CONTENT_KEY_OCTETS.get(enc)
+    if octets is None or enc not in ALLOWED_JWE_ENCRYPTIONS:
+        raise ValueError(f"JWE encryption {_safe(enc)} is not on the allow-list.")
+    secret = base64url_decode(str(secret_key.get("k", "")))
+    digest = next(hash_(secret).digest() for size, hash_ in _DERIVATION_HASHES if octets <= size)
+    return jwk.JWK(kty="oct", k=base64url_encode(digest[:octets]))
 
 
 def read_header(token: str) -> dict[str, Any]:
@@ -110,15 +184,21 @@ def encode_claims(claims: Mapping[str, Any]) -> bytes:
     return json.dumps(dict(claims), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def sign(claims: Mapping[str, Any], key: jwk.JWK, *, typ: str = "JWT") -> str:
-    """Sign ``claims`` as a compact JWS with RS256 and the key's ``kid`` (D-JOSE).
+def sign(claims: Mapping[str, Any], key: jwk.JWK | SharedSecret, *, typ: str = "JWT") -> str:
+    """Sign ``claims`` as a compact JWS: RS256 with the key's ``kid`` (D-JOSE), or HS256 with a
+    client secret (OIDC Core §10.1; S-RO's client-secret request object has no ``kid``).
 
     :param claims: JSON-serialisable claims.
-    :param key: a private RSA key with a ``kid``.
+    :param key: a private RSA key with a ``kid``, or a :class:`SharedSecret`.
     :returns: the compact JWS.
     """
-    header = {"alg": "RS256", "kid": key.get("kid"), "typ": typ}
     token = jws.JWS(encode_claims(claims))
+    if isinstance(key, SharedSecret):
+        token.add_signature(
+            key(""), alg="HS256", protected=json_encode({"alg": "HS256", "typ": typ})
+        )
+        return str(token.serialize(compact=True))
+    header = {"alg": "RS256", "kid": key.get("kid"), "typ": typ}
     token.add_signature(key, alg="RS256", protected=json_encode(header))
     return str(token.serialize(compact=True))
 
@@ -150,7 +230,7 @@ def encrypt(payload: str, key: jwk.JWK, *, alg: str | None = None, enc: str | No
 
 def sign_then_encrypt(
     claims: Mapping[str, Any],
-    signing_key: jwk.JWK,
+    signing_key: jwk.JWK | SharedSecret,
     encryption_key: jwk.JWK,
     *,
     alg: str | None = None,
@@ -172,19 +252,27 @@ def decrypt(token: str, keys: Mapping[str, jwk.JWK]) -> str:
     :raises TokenDecryptionError: not a JWE, disallowed algorithm, unknown kid, or bad data.
     """
     header = _read_jwe_header(token)
+    alg = header["alg"]
+    secret = alg in SECRET_JWE_ALGORITHMS
+    # The algorithm must fit the kind of key we hold, decided before any key is used: ``dir``
+    # only with a client secret's key, RSA only with our RSA keys (RFC 8725 §3.1).
+    usable = {kid: key for kid, key in keys.items() if (key.get("kty") == "oct") == secret}
+    if not usable:
+        raise TokenDecryptionError(f"JWE algorithm {_safe(alg)} is not allowed for this client.")
     kid = header.get("kid")
-    if kid is not None:
-        key = keys.get(str(kid))
+    if kid is not None and not secret:
+        key = usable.get(str(kid))
         if key is None:
             raise TokenDecryptionError("The token is encrypted to a key we do not have.")
         candidates = [key]
     else:
-        candidates = list(keys.values())
+        candidates = list(usable.values())
     for key in candidates:
         message = jwe.JWE()
-        message.allowed_algs = [*ALLOWED_JWE_ALGORITHMS, *ALLOWED_JWE_ENCRYPTIONS]
+        message.allowed_algs = [alg, header["enc"]]
         try:
-            message.deserialize(token, key=key)
+            content_key = derive_content_key(key, header["enc"]) if secret else key
+            message.deserialize(token, key=content_key)
         except (JWException, *FOREIGN_ERRORS):
             continue
         try:
@@ -202,7 +290,7 @@ def _read_jwe_header(token: str) -> dict[str, Any]:
     if token.count(".") != 4:
         raise TokenDecryptionError("The token is not encrypted (a JWE was expected).")
     alg, enc = header.get("alg"), header.get("enc")
-    if alg not in ALLOWED_JWE_ALGORITHMS:
+    if alg not in ALLOWED_JWE_ALGORITHMS and alg not in SECRET_JWE_ALGORITHMS:
         raise TokenDecryptionError(f"JWE algorithm {_safe(alg)} is not allowed.")
     if enc not in ALLOWED_JWE_ENCRYPTIONS:
         raise TokenDecryptionError(f"JWE encryption {_safe(enc)} is not allowed.")
@@ -214,6 +302,9 @@ def _read_jwe_header(token: str) -> dict[str, Any]:
 
 def verify(token: str, key_for: KeyLookup) -> DecodedJWT:
     """Verify a compact JWS signed with an allowed algorithm by the key its ``kid`` names.
+
+    RS256 with a ``kid`` (D-JOSE), unless ``key_for`` is a :class:`SharedSecret`: then HS256
+    only, ``kid`` optional (one secret), for a client-secret partner registered for HS256.
 
     :param token: the compact JWS.
     :param key_for: returns the public key for a ``kid``; may raise ``ProviderKeysError``.
@@ -228,14 +319,17 @@ def verify(token: str, key_for: KeyLookup) -> DecodedJWT:
     if token.count(".") != 2:
         raise SignatureError("The token is not a signed JWT (a JWS was expected).")
     alg = header.get("alg")
-    if alg not in ALLOWED_JWS_ALGORITHMS:
+    allowed = SECRET_JWS_ALGORITHMS if isinstance(key_for, SharedSecret) else ALLOWED_JWS_ALGORITHMS
+    if alg not in allowed:
         raise SignatureError(f"JWS algorithm {_safe(alg)} is not allowed.")
     kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
+    if isinstance(key_for, SharedSecret):
+        kid = ""
+    elif not isinstance(kid, str) or not kid:
         raise SignatureError("The token's header names no key ('kid' is missing, D-JOSE).")
     key = key_for(kid)
     message = jws.JWS()
-    message.allowed_algs = list(ALLOWED_JWS_ALGORITHMS)
+    message.allowed_algs = list(allowed)
     try:
         message.deserialize(token)
         message.verify(key)

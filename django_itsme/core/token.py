@@ -2,7 +2,9 @@
 
 Body (``application/x-www-form-urlencoded``): ``grant_type=authorization_code``, ``code``,
 ``redirect_uri`` (identical to the authorization request), ``code_verifier`` (PKCE) and the
-``private_key_jwt`` client assertion. A 200 answer holds ``access_token``, ``token_type`` Bearer,
+``private_key_jwt`` client assertion, or for client-secret partners ``client_id`` and
+``client_secret`` (D-AUTH secret tab, :func:`.client_auth.build_client_secret_fields`).
+A 200 answer holds ``access_token``, ``token_type`` Bearer,
 ``id_token`` and ``expires_in``; errors are HTTP 400 JSON with ``error`` and, in v2, ``detail``
 (``error_description`` in v1/2020: both are read, protocol notes §11 #9).
 
@@ -18,7 +20,11 @@ from dataclasses import dataclass, field
 
 from jwcrypto import jwk
 
-from .client_auth import CLIENT_ASSERTION_TYPE, build_client_assertion
+from .client_auth import (
+    CLIENT_ASSERTION_TYPE,
+    build_client_assertion,
+    build_client_secret_fields,
+)
 from .errors import TokenEndpointError
 from .http import HttpClient
 from .oauth_errors import TOKEN_ERRORS, read_error_body
@@ -48,28 +54,30 @@ def exchange_code(
     now: float,
     encrypt_assertion_to: jwk.JWK | None = None,
     assertion_encryption: tuple[str, str] | None = None,
+    client_secret: str | None = None,
 ) -> TokenResponse:
     """Redeem ``code`` for tokens.
 
     :param encrypt_assertion_to: itsme's ``enc`` key when ``ENCRYPT_CLIENT_ASSERTION`` is set.
     :param assertion_encryption: the JWE ``(alg, enc)`` chosen from discovery for it.
+    :param client_secret: authenticate with this secret (``client_secret_post``) instead of a
+        client assertion; ``signing_key`` is then unused. Never logged nor put in an error.
     :raises TransportError: itsme could not be reached in time.
     :raises TokenEndpointError: itsme refused (``.error`` holds its code) or answered garbage.
     """
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": redirect_uri,
-        "client_assertion_type": CLIENT_ASSERTION_TYPE,
-        "client_assertion": build_client_assertion(
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if client_secret is not None:
+        data.update(build_client_secret_fields(client_id, client_secret))
+    else:
+        data["client_assertion_type"] = CLIENT_ASSERTION_TYPE
+        data["client_assertion"] = build_client_assertion(
             client_id,
             token_endpoint,
             signing_key,
             now=now,
             encrypt_to=encrypt_assertion_to,
             encryption=assertion_encryption,
-        ),
-    }
+        )
     if code_verifier:
         data["code_verifier"] = code_verifier
     response = http.post_form(

@@ -13,10 +13,10 @@ from typing import Any
 from .faults import Faults
 from .grants import Grant
 from .identities import release_claims
-from .jose import encrypt, sign, sign_hs256, unsigned
+from .jose import encrypt, encrypt_with_secret, sign, sign_hs256, sign_with_secret, unsigned
 from .keys import ProviderKeys
 from .protocol import CLAIM_PREFIX, JWT_LIFETIME, PICTURE_PATH
-from .registry import ClientKeyStore
+from .registry import ClientKeyStore, RegisteredClient, secret_key
 
 #: How far the ``id_token_expired`` / ``id_token_issued_in_future`` faults move the clock.
 FAULT_SHIFT = 600
@@ -150,7 +150,9 @@ class TokenIssuer:
 
     def id_token(self, grant: Grant) -> str:
         """Create the ID token: RS256 JWS with ``kid`` and ``typ`` JWT, then JWE to the
-        client's ``enc`` key (D-JOSE §3).
+        client's ``enc`` key (D-JOSE §3). A client with a secret gets it signed as registered
+        (RS256, or HS256 with the secret) inside a JWE ``dir`` + A256GCM (D-AUTH "Secret key
+        method" and its example).
 
         :param grant: the redeemed grant.
         :returns: the compact JWE (or JWS / unsecured JWT under faults).
@@ -165,10 +167,10 @@ class TokenIssuer:
             public = signing_key.export_to_pem(private_key=False, password=None)
             inner = sign_hs256(claims, bytes(public), str(signing_key.get("kid")))
         else:
-            inner = sign(claims, self._signing_key(faults))
+            inner = self._sign(claims, grant.request.client, faults)
         if faults.id_token_unencrypted:
             return inner
-        return encrypt(inner, self._key_store.encryption_key(grant.request.client))
+        return self._encrypt(inner, grant.request.client)
 
     def userinfo_claims(self, grant: Grant) -> dict[str, Any]:
         """Assemble the userinfo claims: token members, scope claims and ``claims.userinfo``
@@ -204,10 +206,35 @@ class TokenIssuer:
         :raises KeyFetchError: when the client's encryption key is unavailable.
         """
         faults = self._faults()
-        inner = sign(self.userinfo_claims(grant), self._signing_key(faults))
+        inner = self._sign(self.userinfo_claims(grant), grant.request.client, faults)
         if faults.userinfo_unencrypted:
             return inner
-        return encrypt(inner, self._key_store.encryption_key(grant.request.client))
+        return self._encrypt(inner, grant.request.client)
+
+    def _sign(self, claims: Mapping[str, Any], client: RegisteredClient, faults: Faults) -> str:
+        """Sign as the client registered: HS256 with its secret, else RS256 (D-AUTH).
+
+        :param claims: the claims.
+        :param client: the receiving client.
+        :param faults: the current switches.
+        :returns: the compact JWS.
+        """
+        if client.id_token_signed_response_alg == "HS256" and client.client_secret:  # noqa: S105
+            return sign_with_secret(claims, secret_key(client.client_secret))
+        return sign(claims, self._signing_key(faults))
+
+    def _encrypt(self, inner: str, client: RegisteredClient) -> str:
+        """Encrypt to the client: ``dir`` from its secret when it has one, else to its RSA
+        ``enc`` key (D-AUTH; D-JOSE §3).
+
+        :param inner: the compact JWS.
+        :param client: the receiving client.
+        :returns: the compact JWE.
+        :raises KeyFetchError: when the client's encryption key is unavailable.
+        """
+        if client.client_secret:
+            return encrypt_with_secret(inner, client.client_secret)
+        return encrypt(inner, self._key_store.encryption_key(client))
 
     def _signing_key(self, faults: Faults) -> Any:
         """Pick the signing key, honouring ``sign_with_foreign_key``.

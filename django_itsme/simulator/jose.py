@@ -3,12 +3,18 @@
 Rules (D-JOSE): signatures are RS256 with a ``kid``; encryption uses RSA-OAEP or
 RSA-OAEP-256 with one of the discovery ``enc`` values, ``cty`` ``JWT``; a nested JWT is
 signed first, then encrypted.
+
+Clients registered with a client secret (D-AUTH "Secret key method") differ: their request object
+is HS256 with the secret (S-RO ``clientsecretreqobjectuat.json``), and what they receive is a JWE
+``dir`` + A256GCM whose key is derived from the secret (D-AUTH secret-key example; OIDC Core
+§10.2) around a JWS RS256 or HS256, as registered.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -18,6 +24,11 @@ from jwcrypto.common import JWException
 
 from .protocol import CONTENT_ENCS, DEFAULT_CONTENT_ENC, DEFAULT_KEY_ALG, KEY_ALGS, SIGNING_ALG
 from .registry import KeyFetchError
+
+#: HS256: how clients with a secret sign, and how their ID tokens may be signed (D-AUTH).
+SECRET_SIGNING_ALG = "HS256"  # noqa: S105
+#: The ``enc`` of the D-AUTH secret-key example ID token (header ``{"alg":"dir","enc":"A256GCM"}``).
+SECRET_CONTENT_ENC = "A256GCM"  # noqa: S105
 
 
 class JoseError(Exception):
@@ -138,22 +149,30 @@ def verify(
         msg = "not a compact JWS"
         raise JoseError(msg)
     header = compact_header(token)
-    if header.get("alg") != SIGNING_ALG:
-        msg = f"JWS alg must be {SIGNING_ALG}, not {header.get('alg')!r}"
+    alg = header.get("alg")
+    if alg not in (SIGNING_ALG, SECRET_SIGNING_ALG):
+        msg = f"JWS alg must be {SIGNING_ALG}, not {alg!r}"
         raise JoseError(msg)
     kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
+    if alg == SECRET_SIGNING_ALG:
+        kid = kid if isinstance(kid, str) else ""  # one secret: no kid needed (S-RO sample)
+    elif not isinstance(kid, str) or not kid:
         msg = "JWS header lacks the required kid"
         raise JoseError(msg)
     try:
         key = key_for_kid(kid)
     except KeyFetchError as exc:
         raise JoseError(str(exc)) from None
+    # The key decides the algorithm: HS256 only with a client secret, RS256 only with RSA keys.
+    expected = SECRET_SIGNING_ALG if key.get("kty") == "oct" else SIGNING_ALG
+    if alg != expected:
+        msg = f"JWS alg must be {expected} for this client, not {alg!r}"
+        raise JoseError(msg)
     signed = jws.JWS()
-    signed.allowed_algs = [SIGNING_ALG]
+    signed.allowed_algs = [expected]
     try:
         signed.deserialize(token)
-        signed.verify(key, alg=SIGNING_ALG)
+        signed.verify(key, alg=expected)
     except (JWException, ValueError, TypeError):
         msg = f"JWS signature does not verify with key {kid!r}"
         raise JoseError(msg) from None
@@ -195,6 +214,38 @@ def sign_hs256(claims: Mapping[str, Any], secret: bytes, kid: str) -> str:
     token.allowed_algs = ["HS256"]
     token.add_signature(key, alg="HS256", protected=json.dumps(header))
     return str(token.serialize(compact=True))
+
+
+def sign_with_secret(claims: Mapping[str, Any], key: jwk.JWK) -> str:
+    """Sign claims HS256 with a client secret's key, for clients registered so (D-AUTH
+    "Secret key method").
+
+    :param claims: the claims.
+    :param key: the ``oct`` key of the secret (:func:`~.registry.secret_key`).
+    :returns: the compact JWS, header ``alg`` and ``typ`` (no ``kid``: there is one secret).
+    """
+    token = jws.JWS(to_json_bytes(claims))
+    token.allowed_algs = [SECRET_SIGNING_ALG]
+    header = {"alg": SECRET_SIGNING_ALG, "typ": "JWT"}
+    token.add_signature(key, alg=SECRET_SIGNING_ALG, protected=json.dumps(header))
+    return str(token.serialize(compact=True))
+
+
+def encrypt_with_secret(inner: str, secret: str) -> str:
+    """Encrypt a compact JWT for a client with a secret: JWE ``dir`` + A256GCM, content key the
+    SHA-256 of the secret's UTF-8 octets (OIDC Core §10.2: 256 bits, SHA-256, no truncation).
+
+    :param inner: the compact JWS to wrap.
+    :param secret: the client secret.
+    :returns: the compact JWE (header as in the D-AUTH secret-key example, plus ``cty``).
+    """
+    digest = hashlib.sha256(secret.encode("utf-8")).digest()
+    key = jwk.JWK(kty="oct", k=b64url_encode(digest))
+    header = {"alg": "dir", "enc": SECRET_CONTENT_ENC, "cty": "JWT"}
+    envelope = jwe.JWE(inner.encode("utf-8"), protected=json.dumps(header))
+    envelope.allowed_algs = ["dir", SECRET_CONTENT_ENC]
+    envelope.add_recipient(key)
+    return str(envelope.serialize(compact=True))
 
 
 def unsigned(claims: Mapping[str, Any]) -> str:

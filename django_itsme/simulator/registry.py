@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -13,6 +14,13 @@ from jwcrypto import jwk
 
 #: Service types: Authentication, Identification/Data Sharing, Confirmation (D-AUTH).
 ServiceType = Literal["login", "share", "confirm"]
+#: Token endpoint authentication, chosen at registration (D-AUTH "Securing the exchange of
+#: information"): a private key JWT, or the client secret in the POST body (D-AUTH "Token
+#: Request", secret tab).
+AuthMethod = Literal["private_key_jwt", "client_secret_post"]
+#: How the ID token of a client with a secret is signed, chosen at registration (D-AUTH "Secret
+#: key method": RS256 with the provider's key, or HS256 with the secret).
+IdTokenAlg = Literal["RS256", "HS256"]
 
 #: Longest time a fetched client JWKS is reused, in seconds.
 JWKS_MAX_AGE = 60.0
@@ -36,40 +44,74 @@ class RegisteredClient:
     :param redirect_uris: registered redirect URIs, compared by exact string (D-AREQ).
     :param services: service code -> ``"login"``, ``"share"`` or ``"confirm"``.
     :param require_pkce: whether PKCE (S256) is enforced for this client (D-AUTH).
+    :param token_endpoint_auth_method: ``private_key_jwt`` (needs ``jwks_uri``) or
+        ``client_secret_post`` (needs ``client_secret``).
+    :param client_secret: the shared secret of a client-secret client. Whenever it is set, ID
+        tokens and userinfo answers are JWE ``dir`` + A256GCM with a key derived from it (D-AUTH
+        secret-key example; OIDC Core §10.2), whatever the authentication method: a
+        ``private_key_jwt`` client with a secret plays a mis-registration.
+    :param id_token_signed_response_alg: ``RS256`` or ``HS256`` (with the secret) for a client
+        with a secret; a client without one always gets RS256.
     """
 
     client_id: str
-    jwks_uri: str
+    jwks_uri: str = ""
     redirect_uris: list[str] = field(default_factory=list)
     services: dict[str, ServiceType] = field(default_factory=dict)
     require_pkce: bool = True
+    token_endpoint_auth_method: AuthMethod = "private_key_jwt"  # noqa: S105
+    client_secret: str | None = field(default=None, repr=False)
+    id_token_signed_response_alg: IdTokenAlg = "RS256"  # noqa: S105
 
     def __post_init__(self) -> None:
-        """Check the service types.
+        """Check the service types and the authentication registration.
 
-        :raises ValueError: on an unknown service type.
+        :raises ValueError: on an unknown service type, method or algorithm, or a method without
+            what it needs.
         """
         allowed = get_args(ServiceType)
         for code, kind in self.services.items():
             if kind not in allowed:
                 msg = f"service {code!r}: type must be one of {allowed}, not {kind!r}"
                 raise ValueError(msg)
+        if self.token_endpoint_auth_method not in get_args(AuthMethod):
+            msg = f"token_endpoint_auth_method must be one of {get_args(AuthMethod)}"
+            raise ValueError(msg)
+        if self.id_token_signed_response_alg not in get_args(IdTokenAlg):
+            msg = f"id_token_signed_response_alg must be one of {get_args(IdTokenAlg)}"
+            raise ValueError(msg)
+        if self.token_endpoint_auth_method == "private_key_jwt" and not self.jwks_uri:  # noqa: S105
+            msg = "a private_key_jwt client needs a jwks_uri"
+            raise ValueError(msg)
+        if self.token_endpoint_auth_method == "client_secret_post" and not self.client_secret:  # noqa: S105
+            msg = "a client_secret_post client needs a client_secret"
+            raise ValueError(msg)
+        if self.id_token_signed_response_alg == "HS256" and not self.client_secret:  # noqa: S105
+            msg = "HS256 ID tokens need a client_secret"
+            raise ValueError(msg)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegisteredClient:
         """Build a client from a JSON-style mapping (the ``--config`` file format).
 
-        :param data: mapping with ``client_id``, ``jwks_uri``, ``redirect_uris``, ``services``
-            and optionally ``require_pkce``.
+        :param data: mapping with ``client_id``, ``jwks_uri`` (or ``client_secret``),
+            ``redirect_uris``, ``services`` and optionally ``require_pkce``,
+            ``token_endpoint_auth_method`` and ``id_token_signed_response_alg``.
         :returns: the client.
         :raises ValueError: when a member is missing or has the wrong type.
         """
+        method = data.get("token_endpoint_auth_method", "private_key_jwt")
         try:
             client_id = data["client_id"]
-            jwks_uri = data["jwks_uri"]
+            jwks_uri = data["jwks_uri"] if method == "private_key_jwt" else data.get("jwks_uri", "")
         except KeyError as exc:
             msg = f"client entry lacks {exc.args[0]!r}"
             raise ValueError(msg) from None
+        secret = data.get("client_secret")
+        alg = data.get("id_token_signed_response_alg", "RS256")
+        if secret is not None and not isinstance(secret, str):
+            msg = "client_secret must be a string"
+            raise ValueError(msg)
         redirect_uris = data.get("redirect_uris", [])
         services = data.get("services", {})
         require_pkce = data.get("require_pkce", True)
@@ -93,6 +135,9 @@ class RegisteredClient:
             redirect_uris=list(redirect_uris),
             services=cast("dict[str, ServiceType]", dict(services)),
             require_pkce=require_pkce,
+            token_endpoint_auth_method=cast("AuthMethod", method),
+            client_secret=secret,
+            id_token_signed_response_alg=cast("IdTokenAlg", alg),
         )
 
 
@@ -133,6 +178,16 @@ class ClientRegistry:
         """
         with self._lock:
             return list(self._clients.values())
+
+
+def secret_key(secret: str) -> jwk.JWK:
+    """The HMAC key of a client secret: the octets of its UTF-8 form (OIDC Core §10.1).
+
+    :param secret: the client secret.
+    :returns: an ``oct`` JWK.
+    """
+    encoded = base64.urlsafe_b64encode(secret.encode("utf-8")).rstrip(b"=").decode("ascii")
+    return jwk.JWK(kty="oct", k=encoded)
 
 
 class KeyFetchError(Exception):
@@ -289,9 +344,14 @@ class ClientKeyStore:
 
         :param client: the client.
         :param kid: the ``kid`` from a JWS header (required, D-JOSE).
-        :returns: the RSA public key.
+        :returns: the RSA public key; for a ``client_secret_post`` client, the HMAC key made of
+            its secret (OIDC Core §10.1), whatever ``kid`` says: what it signs (the request
+            object) is HS256 with the secret (S-RO ``clientsecretreqobjectuat.json``).
         :raises KeyFetchError: when no such key is published.
         """
+        if client.token_endpoint_auth_method == "client_secret_post":  # noqa: S105
+            assert client.client_secret is not None
+            return secret_key(client.client_secret)
         for refresh in (False, True)[: 2 if self._refetch_unknown_kid else 1]:
             for key in self.keys(client.jwks_uri, refresh=refresh):
                 if key.get("kid") == kid and key.get("use") in (None, "sig"):

@@ -1,4 +1,5 @@
-"""Token endpoint rules: client authentication with ``private_key_jwt`` and code redemption.
+"""Token endpoint rules: client authentication with ``private_key_jwt`` or a client secret
+(``client_secret_post``, D-AUTH "Token Request" secret tab), and code redemption.
 
 Errors are HTTP 400 JSON bodies ``{"error": ..., "detail": ...}`` (D-AUTH token errors;
 protocol notes §9.2).
@@ -79,7 +80,8 @@ def _peek_claims(token: str) -> dict[str, Any]:
 
 
 class ClientAuthenticator:
-    """Authenticate clients by ``private_key_jwt`` (D-AUTH "Token Request"; D-JOSE)."""
+    """Authenticate clients by ``private_key_jwt`` (D-AUTH "Token Request"; D-JOSE), or by the
+    method they registered: ``client_id`` and ``client_secret`` in the body (D-AUTH secret tab)."""
 
     def __init__(
         self,
@@ -121,6 +123,8 @@ class ClientAuthenticator:
         :returns: the authenticated client.
         :raises TokenError: ``invalid_request``, ``invalid_client`` or ``unauthorized_client``.
         """
+        if "client_secret" in form:
+            return self._authenticate_secret(form)
         assertion_type = form.get("client_assertion_type")
         assertion = form.get("client_assertion")
         if not assertion_type or not assertion:
@@ -151,11 +155,35 @@ class ClientAuthenticator:
             raise TokenError("invalid_client", f"unknown client {client_id!r}")
         if form.get("client_id") not in (None, client.client_id):
             raise TokenError("invalid_client", "client_id differs from the client_assertion iss")
+        if client.token_endpoint_auth_method != "private_key_jwt":  # noqa: S105
+            raise TokenError("invalid_client", "this client is registered for a client secret")
         try:
             claims, _ = verify(token, lambda kid: self._key_store.signing_key(client, kid))
         except JoseError as exc:
             raise TokenError("unauthorized_client", str(exc)) from None
         self._check_claims(client, claims)
+        return client
+
+    def _authenticate_secret(self, form: Mapping[str, str]) -> RegisteredClient:
+        """Check ``client_id`` and ``client_secret`` (D-AUTH "Token Request", secret tab: both
+        REQUIRED in the body), compared in constant time.
+
+        :param form: the token request body.
+        :returns: the authenticated client.
+        :raises TokenError: ``invalid_client`` for an unknown client, a client registered for
+            ``private_key_jwt``, a missing or wrong secret, or an assertion sent as well.
+        """
+        client_id = form.get("client_id")
+        client = self._registry.get(client_id) if client_id else None
+        if client is None:
+            raise TokenError("invalid_client", "client_id is required with client_secret")
+        if "client_assertion" in form or "client_assertion_type" in form:
+            raise TokenError("invalid_client", "send a client_secret or a client_assertion")
+        if client.token_endpoint_auth_method != "client_secret_post":  # noqa: S105
+            raise TokenError("invalid_client", "this client is registered for private_key_jwt")
+        expected = (client.client_secret or "").encode("utf-8")
+        if not hmac.compare_digest(form.get("client_secret", "").encode("utf-8"), expected):
+            raise TokenError("invalid_client", "wrong client_secret")
         return client
 
     def _check_claims(self, client: RegisteredClient, claims: Mapping[str, Any]) -> None:
