@@ -29,6 +29,7 @@ __all__ = [
     "inspect_settings",
     "is_client_address_header",
     "is_flow_start_limit",
+    "is_jwks_max_age",
     "is_key_archive",
     "is_link_max_age",
 ]
@@ -51,7 +52,17 @@ DJANGO_SETTINGS: dict[str, Any] = {
     "CLIENT_ADDRESS_HEADER": None,
     #: ``itsme:link`` only for a login at most this many seconds old in this session (None: any).
     "LINK_MAX_AGE": None,
+    #: ``Cache-Control: max-age`` of the ``itsme:jwks`` route, in seconds. itsme caches our JWKS
+    #: 30 minutes to 24 hours and honours ``max-age`` in between (D-AUTH "Key rotation
+    #: procedure"); one hour spares our server. Rotations wait for the worst case anyway.
+    "JWKS_MAX_AGE": 3600,
 }
+
+#: The longest useful ``JWKS_MAX_AGE``: itsme keeps our JWKS at most 24 hours (D-AUTH).
+MAX_JWKS_MAX_AGE = 86_400
+#: Below this itsme still keeps our JWKS (at least 30 minutes, D-AUTH): a shorter ``max-age``
+#: only brings more fetches (W011).
+ITSME_JWKS_CACHE_FLOOR = 1800
 
 #: What ``CLIENT_ADDRESS_HEADER`` looks like: a ``request.META`` key.
 _META_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -73,6 +84,11 @@ def is_link_max_age(value: object) -> bool:
     return value is None or (type(value) is int and value > 0)
 
 
+def is_jwks_max_age(value: object) -> bool:
+    """Tell whether ``value`` is a valid ``JWKS_MAX_AGE``: whole seconds from 1 to 86400."""
+    return type(value) is int and 0 < value <= MAX_JWKS_MAX_AGE
+
+
 def is_key_archive(value: object) -> bool:
     """Tell whether ``value`` is a valid ``KEY_ARCHIVE``: None or a non-empty path."""
     return value is None or (isinstance(value, str | os.PathLike) and bool(str(value)))
@@ -89,6 +105,7 @@ class ItsmeSettings:
     :ivar client_address_header: ``CLIENT_ADDRESS_HEADER``.
     :ivar key_archive: ``KEY_ARCHIVE``, as a path.
     :ivar link_max_age: ``LINK_MAX_AGE``.
+    :ivar jwks_max_age: ``JWKS_MAX_AGE``.
     """
 
     client: ClientConfig
@@ -98,6 +115,7 @@ class ItsmeSettings:
     client_address_header: str | None = None
     key_archive: Path | None = None
     link_max_age: int | None = None
+    jwks_max_age: int = DJANGO_SETTINGS["JWKS_MAX_AGE"]
 
 
 _lock = threading.Lock()
@@ -127,6 +145,9 @@ def inspect_settings() -> tuple[ItsmeSettings | None, list[Problem]]:
     link_max_age = raw.get("LINK_MAX_AGE", DJANGO_SETTINGS["LINK_MAX_AGE"])
     if not is_link_max_age(link_max_age):
         return None, problems
+    jwks_max_age = raw.get("JWKS_MAX_AGE", DJANGO_SETTINGS["JWKS_MAX_AGE"])
+    if not is_jwks_max_age(jwks_max_age):
+        return None, problems
     parsed = ItsmeSettings(
         config,
         create_users,
@@ -135,6 +156,7 @@ def inspect_settings() -> tuple[ItsmeSettings | None, list[Problem]]:
         client_address_header=header,
         key_archive=None if key_archive is None else Path(key_archive),
         link_max_age=link_max_age,
+        jwks_max_age=jwks_max_age,
     )
     return parsed, problems
 

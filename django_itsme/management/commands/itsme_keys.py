@@ -1,15 +1,26 @@
-"""``manage.py itsme_keys``: make a private JWK set, or print the public half of the configured one.
+"""``manage.py itsme_keys``: make a private JWK set, print its public half, rotate its keys.
 
 ::
 
     manage.py itsme_keys --out jwks_private.json     # new set, file mode 0600
     manage.py itsme_keys --bits 4096                 # new set on standard output
     manage.py itsme_keys --public                    # the public JWKS to register with itsme
+    manage.py itsme_keys status                      # each key's state and what happens next
+    manage.py itsme_keys rotate --sig                # new signing key, signs after the delay
+    manage.py itsme_keys rotate --enc                # new encryption key, old one decrypts on
+    manage.py itsme_keys prune                       # remove the retired keys from the file
 
 A new set holds one RS256 ``sig`` and one RSA-OAEP-256 ``enc`` key (D-JOSE "Creating your JWK Set
 URI"), made by :func:`django_itsme.core.keygen.generate_private_jwks`. ``--public`` exports only
-the public members of the keys in ``ITSME['PRIVATE_JWKS']``, the same set the ``itsme:jwks``
-route serves.
+the public members of the keys in ``ITSME['PRIVATE_JWKS']`` in force now, the same set the
+``itsme:jwks`` route serves.
+
+``rotate``, ``status`` and ``prune`` work on the ``PRIVATE_JWKS`` file (or ``--file``). ``rotate``
+follows itsme's procedure (D-AUTH "Key rotation procedure", :mod:`django_itsme.core.key_rotation`)
+by writing dates into the file: ``--delay`` seconds (default 25 hours: itsme's 24-hour worst case
+plus a margin) before a new signing key signs, and as long an old encryption key keeps decrypting.
+It writes the file atomically (a 0600 temporary file renamed over it); running processes re-read a
+changed file at their next use of the keys, so nothing needs restarting.
 """
 
 from __future__ import annotations
@@ -17,7 +28,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from argparse import ArgumentParser
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +38,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from django_itsme.conf import get_settings
+from django_itsme.core.errors import ConfigurationError
+from django_itsme.core.key_rotation import (
+    DEFAULT_ROTATION_DELAY,
+    ITSME_JWKS_CACHE_MIN,
+    format_time,
+    prune_retired_keys,
+    rotate_encryption_key,
+    rotate_signing_key,
+)
 from django_itsme.core.keygen import generate_private_jwks
-from django_itsme.core.keys import MIN_RSA_BITS
+from django_itsme.core.keys import MIN_RSA_BITS, KeyStatus, inspect_private_jwks
 
 #: The modulus size of new keys: NIST SP 800-57 Part 1 rates RSA-3072 as good beyond 2030, and
 #: itsme's floor is 2048 (TB).
@@ -35,6 +57,8 @@ DEFAULT_BITS = 3072
 MAX_BITS = 8192
 #: A private key file is readable by its owner only.
 PRIVATE_FILE_MODE = 0o600
+#: What each action does; no action makes a new set (today's behaviour).
+ACTIONS = ("rotate", "status", "prune")
 
 
 class Command(BaseCommand):
@@ -42,13 +66,38 @@ class Command(BaseCommand):
 
     help = (
         "Generate a private JWK set (one 'sig' and one 'enc' RSA key) for ITSME['PRIVATE_JWKS'], "
-        "or with --public print the public JWKS of the configured keys to register with itsme."
+        "or with --public print the public JWKS of the configured keys to register with itsme; "
+        "'status' shows each key's state, 'rotate --sig|--enc' starts itsme's key rotation "
+        "procedure, 'prune' removes retired keys."
     )
     # Making keys must work while ITSME is still incomplete: the checks would refuse to start.
     requires_system_checks: list[str] = []  # noqa: RUF012 - Django's own attribute type
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        """Declare ``--out``, ``--force``, ``--bits`` and ``--public``."""
+        """Declare the optional action and ``--out``, ``--force``, ``--bits``, ``--public``,
+        ``--sig``, ``--enc``, ``--delay`` and ``--file``."""
+        parser.add_argument(
+            "action",
+            nargs="?",
+            choices=ACTIONS,
+            help="status: each key's state; rotate: start a rotation (--sig, --enc); prune: "
+            "remove retired keys. Without an action: generate a new set.",
+        )
+        parser.add_argument("--sig", action="store_true", help="rotate: the signing key")
+        parser.add_argument("--enc", action="store_true", help="rotate: the encryption key")
+        parser.add_argument(
+            "--delay",
+            type=int,
+            default=None,
+            help="rotate: seconds before a new signing key signs, and an old encryption key "
+            f"keeps decrypting (at least {int(ITSME_JWKS_CACHE_MIN)}; default "
+            f"{int(DEFAULT_ROTATION_DELAY)}: itsme's 24-hour cache plus a margin)",
+        )
+        parser.add_argument(
+            "--file",
+            metavar="PATH",
+            help="rotate, status, prune: the private set to use instead of ITSME['PRIVATE_JWKS']",
+        )
         parser.add_argument(
             "--out",
             metavar="PATH",
@@ -75,6 +124,11 @@ class Command(BaseCommand):
         :raises CommandError: bad options, an existing file without ``--force``, a file that
             cannot be written, or (with ``--public``) an invalid ``ITSME`` setting.
         """
+        if options["action"] is not None:
+            self._lifecycle(options)
+            return
+        if options["sig"] or options["enc"] or options["delay"] is not None or options["file"]:
+            raise CommandError("--sig, --enc, --delay and --file go with rotate, status or prune.")
         if options["public"]:
             if options["out"] or options["force"] or options["bits"] is not None:
                 raise CommandError("--public prints to standard output; drop --out/--force/--bits.")
@@ -96,6 +150,86 @@ class Command(BaseCommand):
             "ITSME['PRIVATE_JWKS'] to this path, then register the output of "
             "'manage.py itsme_keys --public' (or your itsme:jwks URL) with itsme."
         )
+
+    def _lifecycle(self, options: dict[str, Any]) -> None:
+        action = options["action"]
+        if options["out"] or options["force"] or options["public"]:
+            raise CommandError(f"{action} takes no --out, --force or --public.")
+        if action != "rotate" and (
+            options["sig"] or options["enc"] or options["delay"] is not None
+        ):
+            raise CommandError("--sig, --enc and --delay go with rotate.")
+        if action != "rotate" and options["bits"] is not None:
+            raise CommandError("--bits goes with rotate or with making a new set.")
+        path = self._private_path(options["file"])
+        now = time.time()
+        data = self._read_set(path)
+        if action == "status":
+            self._print_status(data, now)
+            return
+        if action == "prune":
+            pruned = prune_retired_keys(data, now=now)
+            removed = len(data["keys"]) - len(pruned["keys"])
+            if removed:
+                self._write_private(path, json.dumps(pruned, indent=2) + "\n", replace=True)
+            self.stdout.write(f"Removed {removed} retired key(s) from {path}.")
+            return
+        if not (options["sig"] or options["enc"]):
+            raise CommandError("rotate needs --sig, --enc or both.")
+        bits = DEFAULT_BITS if options["bits"] is None else options["bits"]
+        if not MIN_RSA_BITS <= bits <= MAX_BITS:
+            raise CommandError(f"--bits must be between {MIN_RSA_BITS} and {MAX_BITS}.")
+        delay = DEFAULT_ROTATION_DELAY if options["delay"] is None else float(options["delay"])
+        try:
+            rotated = prune_retired_keys(data, now=now)
+            if options["sig"]:
+                rotated = rotate_signing_key(rotated, now=now, delay=delay, bits=bits)
+            if options["enc"]:
+                rotated = rotate_encryption_key(rotated, now=now, delay=delay, bits=bits)
+        except ConfigurationError as exc:
+            raise CommandError(str(exc)) from exc
+        self._write_private(path, json.dumps(rotated, indent=2) + "\n", replace=True)
+        self.stderr.write(f"Rotated the keys in {path} (mode 0600); running sites follow it.")
+        self._print_status(rotated, now)
+
+    def _private_path(self, given: str | None) -> Path:
+        if given:
+            return Path(given)
+        try:
+            keys = get_settings().client.keys
+        except ImproperlyConfigured as exc:
+            raise CommandError(
+                f"{exc} Run 'manage.py itsme_check' for details, or pass --file."
+            ) from exc
+        if keys.path is None:
+            raise CommandError(
+                "ITSME['PRIVATE_JWKS'] is JSON text or a dict, not a file: rotation writes the "
+                "file, so point PRIVATE_JWKS at one (or pass --file)."
+            )
+        return keys.path
+
+    @staticmethod
+    def _read_set(path: Path) -> dict[str, Any]:
+        keys, problems = inspect_private_jwks(path)
+        if keys is None:
+            raise CommandError(problems[0].message if problems else f"{path} is unusable.")
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"Cannot read {path} ({type(exc).__name__}).") from exc
+        return data
+
+    def _print_status(self, data: dict[str, Any], now: float) -> None:
+        keys, problems = inspect_private_jwks(data, clock=lambda: now)
+        if keys is None:
+            raise CommandError(problems[0].message if problems else "PRIVATE_JWKS is unusable.")
+        self.stdout.write(f"Keys at {format_time(now)}:")
+        for status in keys.statuses(now):
+            published = "published" if status.published else "not published"
+            self.stdout.write(
+                f"  {status.kid:<24} {status.use}  {status.state:<9} {published:<13} "
+                f"{_next_step(status, now)}"
+            )
 
     def _print_public(self) -> None:
         try:
@@ -132,3 +266,33 @@ class Command(BaseCommand):
             raise CommandError(f"{path} already exists; pass --force to replace it.") from None
         except OSError as exc:
             raise CommandError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+
+
+def _next_step(status: KeyStatus, now: float) -> str:
+    """What happens next to a key, in words (``status``)."""
+    if status.state == "retired":
+        return "retired: neither used nor published; 'itsme_keys prune' removes it"
+    if status.state == "next":
+        return f"signs from {_when(status.not_before, now)}"
+    if status.state == "retiring":
+        return f"still decrypts; dropped at {_when(status.retire_at, now)}"
+    steps = []
+    if status.state == "active" and status.use == "sig":
+        steps.append("signs")
+    if status.state == "active" and status.use == "enc":
+        steps.append("decrypts")
+    if status.state == "published":
+        steps.append("does not sign")
+    if status.unpublish_at is not None and status.unpublish_at > now:
+        steps.append(f"unpublished at {_when(status.unpublish_at, now)}")
+    if status.retire_at is not None:
+        steps.append(f"retired at {_when(status.retire_at, now)}")
+    return "; ".join(steps)
+
+
+def _when(moment: float | None, now: float) -> str:
+    if moment is None:
+        return "never"
+    hours = (moment - now) / 3600
+    stamp = datetime.fromtimestamp(int(moment), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"{stamp} (in {hours:.1f} h)"
