@@ -53,10 +53,6 @@ from .throttle import allow_flow_start, refuse_flow_start
 
 __all__ = ["callback", "jwks", "link_view", "login_view", "request_object"]
 
-#: D-AUTH "Key rotation procedure": itsme caches our JWKS for 30 min to 24 h and honours
-#: ``max-age``; one hour keeps rotations quick while sparing our server.
-JWKS_MAX_AGE = 3600
-
 
 @require_GET
 @never_cache
@@ -204,8 +200,10 @@ def _finish(
 @require_GET
 def jwks(request: HttpRequest) -> HttpResponse:
     """The site's public JWK set (never a private member), cacheable by itsme."""
-    response = JsonResponse(get_settings().client.keys.public_jwks())
-    response["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    current = get_settings()
+    # The keys in force now (their lifecycle dates), public members only (core/keys.py).
+    response = JsonResponse(current.client.keys.public_jwks())
+    response["Cache-Control"] = f"public, max-age={current.jwks_max_age}"
     return response
 
 
