@@ -89,7 +89,12 @@ def find_or_create_user(
     """
     now = timezone.now()
     level = acr or ""
-    existing = ItsmeIdentity.objects.select_related("user").filter(sub=sub).first()
+    try:
+        # get(), not first(): no ORDER BY (the model orders by last login), so the lookup is
+        # the unique index on sub alone, however many identities there are.
+        existing = ItsmeIdentity.objects.select_related("user").get(sub=sub)
+    except ItsmeIdentity.DoesNotExist:
+        existing = None
     if existing is not None:
         ItsmeIdentity.objects.filter(pk=existing.pk).update(last_login_at=now, last_acr=level)
         existing.last_login_at, existing.last_acr = now, level

@@ -7,13 +7,20 @@ and its ``issuer`` must be *exactly* the issuer it was fetched for (§4.3), whic
 A failed fetch is remembered in the cache for :data:`DISCOVERY_RETRY_AFTER` seconds: meanwhile
 every worker fails at once with the same error class instead of waiting on itsme again (security
 review, issue 9).
+
+A document is checked (issuer, endpoint URL safety) once per fetch, not once per use: the parsed
+:class:`ProviderMetadata` is kept in this process next to the document it came from, and reused
+while the shared cache holds that same document. A different document there (another worker
+fetched a newer one, or a cache entry was tampered with) is checked again before use.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -89,7 +96,8 @@ class ProviderMetadata:
             if not isinstance(value, str) or not _is_safe_endpoint(value, issuer):
                 raise DiscoveryError(f"The discovery document has no usable {name!r}.")
             endpoints[name] = value
-        return cls(issuer=issuer, raw=dict(document), **endpoints)
+        # Read-only: one parsed object is shared by every use in the process.
+        return cls(issuer=issuer, raw=MappingProxyType(dict(document)), **endpoints)
 
 
 def _string_list(value: Any) -> tuple[str, ...] | None:
@@ -179,10 +187,16 @@ def get_provider_metadata(
     key = cache_key("discovery", issuer)
     cached = cache.get(key)
     if cached is not None:
+        parsed = _parsed.get(issuer)
+        if parsed is not None and parsed.raw == cached:
+            return parsed  # this very document was checked already
         try:
-            return ProviderMetadata.from_document(cached, issuer=issuer)
+            metadata = ProviderMetadata.from_document(cached, issuer=issuer)
         except DiscoveryError:
             cache.delete(key)
+        else:
+            _remember(metadata)
+            return metadata
     failed_key = cache_key("discovery-failed", issuer)
     _raise_remembered_failure(cache.get(failed_key))
     try:
@@ -195,7 +209,18 @@ def get_provider_metadata(
         cache.set(failed_key, failure, DISCOVERY_RETRY_AFTER)
         raise
     cache.set(key, dict(metadata.raw), ttl)
+    _remember(metadata)
     return metadata
+
+
+#: The last checked document of each issuer, in this process (see the module's docstring).
+_parsed: dict[str, ProviderMetadata] = {}
+_parsed_lock = threading.Lock()
+
+
+def _remember(metadata: ProviderMetadata) -> None:
+    with _parsed_lock:
+        _parsed[metadata.issuer] = metadata
 
 
 def _raise_remembered_failure(failure: Any) -> None:

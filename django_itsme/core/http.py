@@ -10,14 +10,22 @@ headers, and the body together. Socket timeouts alone bound each read, so a prov
 byte every few seconds would hold a worker forever (security review, issue 9). A timer shuts the
 call's connection down when the deadline passes; the connection classes below tell it which
 socket belongs to the call.
+
+Proxies come from the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``,
+upper or lower case, and ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``), read once, when the
+:class:`HttpClient` is made: requests would otherwise read and parse the whole environment
+again on every call (issue 12). A change of these variables takes effect at the next start of
+the process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import socket
 import threading
+import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -198,7 +206,10 @@ class HttpClient:
 
     :param timeout: seconds a whole call may take (connect, headers and body).
     :param session: a ``requests.Session`` to reuse (connection pooling); one is made otherwise.
-        Its ``http://`` and ``https://`` adapters are replaced by ones the deadline can stop.
+        Its ``http://`` and ``https://`` adapters are replaced by ones the deadline can stop,
+        and it stops reading the environment on each call (``trust_env`` off): the proxy
+        variables are read here, once (see the module's docstring).
+    :ivar proxies: the proxies read from the environment, by URL scheme.
     """
 
     def __init__(
@@ -210,6 +221,33 @@ class HttpClient:
         adapter = _DeadlineAdapter()
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        self.proxies: dict[str, str] = {}
+        self._no_proxy: tuple[str, ...] = ()
+        if self.session.trust_env:
+            self._read_environment()
+            self.session.trust_env = False
+
+    def _read_environment(self) -> None:
+        """What requests would read from the environment on every call, read once."""
+        found = urllib.request.getproxies()
+        self._no_proxy = tuple(
+            entry.strip().lower()
+            for entry in found.pop("no", "").replace(" ", ",").split(",")
+            if entry.strip()
+        )
+        self.proxies = {scheme: url for scheme, url in found.items() if url}
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle and self.session.verify is True:
+            self.session.verify = bundle
+
+    def _proxies_for(self, url: str) -> dict[str, str] | None:
+        """The proxies of a call to ``url``: none for a ``NO_PROXY`` host."""
+        if not self.proxies:
+            return None
+        parts = urlsplit(url)
+        if _bypasses_proxy(parts.hostname or "", parts.port, self._no_proxy):
+            return None
+        return self.proxies
 
     def get(
         self,
@@ -259,6 +297,9 @@ class HttpClient:
             kwargs["headers"] = dict(headers)
         if data is not None:
             kwargs["data"] = dict(data)
+        proxies = self._proxies_for(url)
+        if proxies:
+            kwargs["proxies"] = proxies
         too_slow = f"{method} {where} did not answer within {self.timeout:g} s."
         with _Deadline(self.timeout) as deadline:
             try:
@@ -281,6 +322,33 @@ class HttpClient:
         if status not in accept:
             raise error(f"{method} {where} answered HTTP {status}.", status=status)
         return Response(status, content_type, body, answer_headers)
+
+
+def _bypasses_proxy(host: str, port: int | None, no_proxy: tuple[str, ...]) -> bool:
+    """Whether ``NO_PROXY`` sends a call to ``host`` direct, as requests and urllib read it:
+    ``*`` for every host, a host name and its subdomains (a leading dot optional), an address,
+    a CIDR network, each optionally with ``:port``."""
+    host = host.lower()
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for entry in no_proxy:
+        if entry == "*":
+            return True
+        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_port and entry_port != str(port):
+            continue
+        name = name.lstrip(".")
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(name, strict=False):
+                    return True
+            except ValueError:
+                continue
+        elif host == name or host.endswith("." + name):
+            return True
+    return False
 
 
 def _read_capped(answer: requests.Response, deadline: _Deadline) -> bytes | None:
