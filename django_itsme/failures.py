@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -36,6 +36,7 @@ __all__ = [
     "AdminDetail",
     "Failure",
     "describe_failure",
+    "failure_code",
     "render_failure",
     "render_unexpected_failure",
 ]
@@ -350,4 +351,19 @@ def _signal_and_render(
     # The log line above is the one line of this failure: tell django.request (which logs every
     # 4xx/5xx answer) that it has been logged already.
     response._has_been_logged = True  # type: ignore[attr-defined]
+    setattr(response, _CODE_ATTRIBUTE, code)
     return response
+
+
+#: Where a failure page keeps its code, for :func:`failure_code` (the ``flow_finished`` signal).
+_CODE_ATTRIBUTE = "itsme_failure_code"
+
+
+def failure_code(response: HttpResponseBase) -> str | None:
+    """The code of the failure ``response`` shows, or None when it is no failure page.
+
+    :param response: an answer of an itsme view.
+    :returns: the code given to ``login_failed`` for it, or None.
+    """
+    code = getattr(response, _CODE_ATTRIBUTE, None)
+    return code if isinstance(code, str) else None

@@ -27,15 +27,32 @@
     after a failed flow, once, with ``request``, ``code`` (the error code, as in the WARNING log
     line, or ``internal_error`` after an unexpected exception, logged at ERROR), ``error`` (the
     :class:`~django_itsme.core.errors.ItsmeError`, or None) and ``service``.
+
+``flow_finished``
+    once per callback that consumed a flow (its one-time ``state`` was used up), whatever the
+    outcome: after a login, a link or a Confirm transaction, and after each of their failures.
+    Keyword arguments: ``request``, ``service`` (its name), ``kind`` (``"login"``, ``"link"`` or
+    ``"confirm"``), ``outcome`` (``"ok"``, or the failure's code, as in ``login_failed``) and
+    ``duration`` (seconds since the flow started, the user's time in the itsme app included).
+    A callback that matched no flow (expired, replayed, forged) sends none: it finished nothing.
+    Sent with ``send_robust``: a failing receiver is logged and never changes the answer. The
+    Prometheus exporter (:mod:`django_itsme.metrics`) listens to it.
 """
 
 from __future__ import annotations
 
 from django.dispatch import Signal
 
-__all__ = ["confirmation_completed", "identity_linked", "identity_verified", "login_failed"]
+__all__ = [
+    "confirmation_completed",
+    "flow_finished",
+    "identity_linked",
+    "identity_verified",
+    "login_failed",
+]
 
 confirmation_completed = Signal()
+flow_finished = Signal()
 identity_linked = Signal()
 identity_verified = Signal()
 login_failed = Signal()

@@ -14,6 +14,7 @@ change of the finish step rolled back and nobody logged in by it.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.contrib.auth import authenticate, login
@@ -39,7 +40,7 @@ from .conf import get_settings
 from .confirmations import finish_confirmation
 from .core.client import ItsmeClient
 from .core.errors import AuthorizationDenied, ConfigurationError, ItsmeError
-from .failures import render_failure, render_unexpected_failure
+from .failures import failure_code, render_failure, render_unexpected_failure
 from .flows import (
     LINK_KEY,
     begin_flow,
@@ -49,9 +50,13 @@ from .flows import (
     pop_flow,
     safe_next,
 )
+from .logsafe import quote_for_log
+from .signals import flow_finished
 from .throttle import allow_flow_start, refuse_flow_start
 
 __all__ = ["callback", "jwks", "link_view", "login_view", "request_object"]
+
+logger = logging.getLogger("django_itsme")
 
 
 @require_GET
@@ -120,19 +125,21 @@ def callback(request: HttpRequest) -> HttpResponseBase:
     service = str(flow["service"])
     retry_url = _retry_url(flow, service)
     session_key = request.session.session_key
+    response: HttpResponseBase
     try:
         with transaction.atomic():  # a failure below undoes every database change it made
-            return _finish(request, flow, service, retry_url)
+            response = _finish(request, flow, service, retry_url)
     except Exception as exc:  # the last resort: a bug in a site's hook or receiver
         if request.session.session_key != session_key:
             # login() ran (it rotates the session key) before the failure: undo it.
             request.session.flush()
             request.user = AnonymousUser()
-        return render_unexpected_failure(request, exc, service=service, retry_url=retry_url)
+        response = render_unexpected_failure(request, exc, service=service, retry_url=retry_url)
+    return _announce_finished(request, flow, service, response)
 
 
 @sensitive_variables()
-def _stateless_error(request: HttpRequest, denied: AuthorizationDenied) -> HttpResponse:
+def _stateless_error(request: HttpRequest, denied: AuthorizationDenied) -> HttpResponseBase:
     """An error redirect that came back without ``state`` (protocol notes §9.1).
 
     itsme cannot echo the ``state`` of a request object it refused (``invalid_request_object``:
@@ -158,13 +165,44 @@ def _stateless_error(request: HttpRequest, denied: AuthorizationDenied) -> HttpR
     assert flow is not None  # just seen in the session
     request.session.save()  # consumed for good, whatever the status of the answer
     service = str(flow["service"])
-    return render_failure(
+    response = render_failure(
         request,
         denied,
         service=service,
         retry_url=_retry_url(flow, service),
         state_missing=True,
     )
+    return _announce_finished(request, flow, service, response)
+
+
+def _announce_finished(
+    request: HttpRequest, flow: dict[str, object], service: str, response: HttpResponseBase
+) -> HttpResponseBase:
+    """Send ``flow_finished`` for a consumed flow (once: every consuming path ends here)."""
+    if "confirmation" in flow:
+        kind = "confirm"
+    elif LINK_KEY in flow:
+        kind = "link"
+    else:
+        kind = "login"
+    started = flow.get("started")
+    duration = max(0.0, time.time() - started) if isinstance(started, int | float) else 0.0
+    answers = flow_finished.send_robust(
+        sender=None,
+        request=request,
+        service=service,
+        kind=kind,
+        outcome=failure_code(response) or "ok",
+        duration=duration,
+    )
+    for receiver, answer in answers:
+        if isinstance(answer, Exception):
+            logger.error(
+                "itsme flow_finished receiver failed: receiver=%s error=%s",
+                quote_for_log(getattr(receiver, "__qualname__", type(receiver).__name__)),
+                quote_for_log(type(answer).__qualname__),
+            )
+    return response
 
 
 def _retry_url(flow: dict[str, object], service: str) -> str | None:
