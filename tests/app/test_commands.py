@@ -273,6 +273,79 @@ def test_check_online_provider_failures_exit_2(simulator: Any, fault: str, code:
     assert raised.value.returncode == 2
 
 
+@needs_simulator
+def test_check_online_compares_discovery_with_our_choices(simulator: Any) -> None:
+    with override_settings(DEBUG=True, ITSME=itsme(ENVIRONMENT=simulator.issuer)):
+        out, _err = run("itsme_check", "--online")
+    assert "Request object encryption: RSA-OAEP-256 / A128CBC-HS256 (chosen from" in out
+    assert "Token endpoint authentication: private_key_jwt (discovery lists private_key_jwt)." in (
+        out
+    )
+    assert "ID token signing alg: we accept RS256; discovery lists RS256." in out
+    assert "ID token encryption alg: we accept RSA-OAEP-256, RSA-OAEP;" in out
+    assert "Our sig key rp-sig-1: alg RS256." in out
+    assert "Our enc key rp-enc-1: alg RSA-OAEP-256." in out
+    assert "mismatch" not in out
+    assert out.splitlines()[-1] == "itsme online check: OK."
+
+
+@needs_simulator
+@pytest.mark.parametrize(
+    ("switch", "listed"),
+    [
+        ("request_object_encryption_algs", ["RSA1_5"]),
+        ("request_object_encryption_encs", ["A192GCM"]),
+    ],
+)
+def test_check_online_no_common_request_object_algorithm_exits_2(
+    simulator: Any, switch: str, listed: list[str]
+) -> None:
+    setattr(simulator.faults, switch, listed)
+    out = Capture()
+    with (
+        override_settings(DEBUG=True, ITSME=itsme(ENVIRONMENT=simulator.issuer)),
+        pytest.raises(CommandError, match=r"1 mismatch between") as raised,
+    ):
+        call_command("itsme_check", "--online", stdout=out, stderr=Capture())
+    assert raised.value.returncode == 2
+    text = out.getvalue()
+    assert "Request object encryption: none usable." in text
+    assert "mismatch: [no_common_algorithm]" in text
+    assert repr(listed[0]) in text
+    assert "itsme online check: OK." not in text
+
+
+@needs_simulator
+def test_check_online_reports_a_client_secret_site_the_discovery_does_not_serve(
+    simulator: Any,
+) -> None:
+    """The simulator's discovery lists private_key_jwt and RS256 only: a client-secret site set
+    for HS256 gets every mismatch named, and never its secret printed."""
+    secret = "test-only-client-secret-0123456789abcdefghijklmn"
+    config = itsme(
+        ENVIRONMENT=simulator.issuer,
+        TOKEN_AUTH_METHOD="client_secret_post",
+        CLIENT_SECRET=secret,
+        ID_TOKEN_SIGNING_ALG="HS256",
+    )
+    out = Capture()
+    with (
+        override_settings(DEBUG=True, ITSME=config),
+        pytest.raises(CommandError, match=r"4 mismatches between") as raised,
+    ):
+        call_command("itsme_check", "--online", stdout=out, stderr=Capture())
+    assert raised.value.returncode == 2
+    text = out.getvalue()
+    assert "authentication: client_secret_post (discovery lists private_key_jwt)" in text
+    assert "mismatch: TOKEN_AUTH_METHOD 'client_secret_post' is not in discovery's" in text
+    assert "ID token signing alg: we accept HS256; discovery lists RS256." in text
+    assert "id_token_signing_alg_values_supported lists nothing we accept (HS256)" in text
+    assert "id_token_encryption_alg_values_supported lists nothing we accept (dir)" in text
+    assert "request_object_signing_alg_values_supported lacks HS256" in text
+    assert "Our keys: not used by a client-secret partner" in text
+    assert secret not in text
+
+
 def test_check_online_unreachable_provider_exits_2() -> None:
     issuer = f"http://127.0.0.1:{free_port()}/v2"
     with (
