@@ -643,7 +643,8 @@ def main() -> int:
         return 0
     width = max(len(name) for name in results)
     for name, value in results.items():
-        unit = " ms" if isinstance(value, float) and "ratio" not in name else ""
+        plain = isinstance(value, int | str) or "ratio" in name or "seconds" in name
+        unit = "" if plain else " ms"
         print(f"{name:<{width}}  {value:>8}{unit}")
     return 0
 
