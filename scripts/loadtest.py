@@ -6,9 +6,9 @@ per simulated user), N gunicorn instances of the test site (``tests/multi_instan
 workers each, REQUEST_BY = "reference") behind a round-robin TCP proxy, then runs --users
 simulated people concurrently for --duration seconds. Each person logs in first from two
 browsers at once (the duplicate-user race), then repeats login, share data and Confirm (a
-payment), at least once and until the time is up. Every request opens a new connection, so consecutive legs of
-one flow (start, request-object fetch by the simulator, callback) land on different
-instances. It ends by checking the database: one user and one identity per person, every
+payment), at least once and until the time is up. Every request opens a new connection, so
+consecutive legs of one flow (start, request-object fetch by the simulator, callback) land on
+different instances. It ends by checking the database: one user and one identity per person, every
 ``sub`` the person's, one approved confirmation per successful Confirm, and prints flows per
 second, p50/p95 latency per flow type and the errors. Exit status 0 only with no failed flow
 and no duplicate.
