@@ -98,7 +98,13 @@ def test_short_request_stays_by_value(
 def test_oversized_request_stays_by_value_without_a_shared_cache(
     browser: Browser, settings: SettingsWrapper
 ) -> None:
-    set_itsme(settings, REQUEST_BY="value")  # the tests' LocMemCache: cannot serve objects
+    # A per-process LocMemCache cannot serve request objects to itsme (the PostgreSQL run's
+    # default alias is Redis, which could: give this test a local-memory alias of its own).
+    settings.CACHES = {
+        **settings.CACHES,
+        "per-process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    set_itsme(settings, REQUEST_BY="value", CACHE="per-process")
     url = _confirm_url(browser, LONG_TEXT)
     assert len(url) > MAX_AUTHORIZATION_URL_LENGTH
     assert "request_uri=" not in url
