@@ -65,6 +65,9 @@ django_itsme.W009    (``check --deploy``) ``REQUEST_BY`` is ``'value'``, a servi
                      Confirm, the ``CACHE`` can serve request objects and ``REQUEST_URI_BASE``
                      is not set while ``DEBUG`` is False: long Confirm requests switch to an
                      unregistered ``request_uri``
+django_itsme.E038    ``JWKS_MAX_AGE`` is not a whole number of seconds from 1 to 86400
+django_itsme.W011    ``JWKS_MAX_AGE`` is under 1800 seconds: itsme keeps our JWKS at least 30
+                     minutes whatever ``max-age`` says, so it only brings more fetches
 ===================  ==========================================================================
 
 Nothing is registered at import time: the app's ``ready()`` calls :func:`register_checks`.
@@ -85,9 +88,11 @@ from django.utils.module_loading import import_string
 
 from .conf import (
     DJANGO_SETTINGS,
+    ITSME_JWKS_CACHE_FLOOR,
     inspect_settings,
     is_client_address_header,
     is_flow_start_limit,
+    is_jwks_max_age,
     is_key_archive,
     is_link_max_age,
 )
@@ -156,6 +161,8 @@ CHECKS: dict[str, str] = {
     "W006": "REQUEST_BY is 'reference' and the CACHE alias culls at a small MAX_ENTRIES.",
     "W007": "Flow starts are not limited while DEBUG is False.",
     "W009": "Long Confirm requests switch to a request_uri; REQUEST_URI_BASE is not set.",
+    "E038": "JWKS_MAX_AGE is not a whole number of seconds from 1 to 86400.",
+    "W011": "JWKS_MAX_AGE is shorter than itsme's 30-minute cache floor.",
 }
 
 #: How to fix a core problem that comes without a hint of its own.
@@ -284,6 +291,34 @@ def _check_link_max_age(raw: Mapping[str, Any]) -> list[CheckMessage]:
             obj="ITSME['LINK_MAX_AGE']",
         )
     ]
+
+
+def _check_jwks_max_age(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    """E038 (invalid) or W011 (under itsme's cache floor) for ``JWKS_MAX_AGE``."""
+    value = raw.get("JWKS_MAX_AGE", DJANGO_SETTINGS["JWKS_MAX_AGE"])
+    if not is_jwks_max_age(value):
+        shown = repr(value) if isinstance(value, int | float) else f"a {type(value).__name__}"
+        return [
+            _message(
+                "E038",
+                f"JWKS_MAX_AGE must be a whole number of seconds from 1 to 86400, not {shown}.",
+                hint="itsme caches our JWKS 30 minutes to 24 hours and honours max-age in "
+                "between (D-AUTH 'Key rotation procedure'); the default is 3600.",
+                obj="ITSME['JWKS_MAX_AGE']",
+            )
+        ]
+    if value < ITSME_JWKS_CACHE_FLOOR:
+        return [
+            _message(
+                "W011",
+                f"JWKS_MAX_AGE is {value} seconds, but itsme keeps our JWKS at least 30 "
+                "minutes: a shorter max-age does not make a rotation reach itsme sooner.",
+                hint="Use 1800 or more (the default is 3600); rotations wait for itsme's "
+                "worst case anyway (manage.py itsme_keys rotate).",
+                obj="ITSME['JWKS_MAX_AGE']",
+            )
+        ]
+    return []
 
 
 def _check_cache_alias(raw: Mapping[str, Any]) -> tuple[str | None, list[CheckMessage]]:
@@ -620,6 +655,7 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
         return messages
     messages += _check_create_users(raw)
     messages += _check_link_max_age(raw)
+    messages += _check_jwks_max_age(raw)
     alias, cache_messages = _check_cache_alias(raw)
     messages += cache_messages
     backend = _cache_backend(alias) if alias is not None else ""
