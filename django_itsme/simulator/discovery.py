@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .jose import SECRET_SIGNING_ALG
 from .pages import CLAIM_LABELS
 from .protocol import (
     ACR_LEVELS,
@@ -21,6 +22,11 @@ from .protocol import (
     SIGNING_ALG,
     UI_LOCALES,
 )
+
+#: How a client-secret partner authenticates at the token endpoint (D-AUTH "Token Request").
+SECRET_AUTH_METHOD = "client_secret_post"  # noqa: S105 - a method name, not a secret
+#: The JWE ``alg`` of a client-secret partner's ID token and userinfo (D-AUTH example header).
+DIRECT_KEY_ALG = "dir"
 
 
 def endpoint_urls(issuer: str) -> dict[str, str]:
@@ -42,6 +48,7 @@ def discovery_document(
     *,
     encryption_algs: Sequence[str] | None = None,
     encryption_encs: Sequence[str] | None = None,
+    client_secret: bool = True,
 ) -> dict[str, Any]:
     """Build the provider metadata.
 
@@ -49,8 +56,15 @@ def discovery_document(
     :param encryption_algs: replaces the request-object JWE ``alg`` list (a variant: the real
         list is not public, protocol notes §1.5).
     :param encryption_encs: replaces the request-object JWE ``enc`` list.
+    :param client_secret: list what client-secret partners use besides ``private_key_jwt``
+        (v2 serves them since 2025-06-25, protocol notes §1.2): ``client_secret_post``, HS256
+        request objects and ID tokens, ``dir`` ID-token and userinfo encryption. Whether itsme's
+        live document lists them is not known (§1.5): False plays a private_key_jwt-only one.
     :returns: the JSON-compatible document.
     """
+    secret_methods = [SECRET_AUTH_METHOD] if client_secret else []
+    secret_signing = [SECRET_SIGNING_ALG] if client_secret else []
+    secret_key_algs = [DIRECT_KEY_ALG] if client_secret else []
     claims = sorted({"sub", "iss", "aud", "exp", "iat", "acr", "auth_time", "nonce", *CLAIM_LABELS})
     return {
         "issuer": issuer,
@@ -60,20 +74,20 @@ def discovery_document(
         "response_modes_supported": ["query"],
         "grant_types_supported": [GRANT_TYPE],
         "subject_types_supported": ["pairwise"],
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt", *secret_methods],
         "token_endpoint_auth_signing_alg_values_supported": [SIGNING_ALG],
-        "request_object_signing_alg_values_supported": [SIGNING_ALG],
+        "request_object_signing_alg_values_supported": [SIGNING_ALG, *secret_signing],
         "request_object_encryption_alg_values_supported": list(
             KEY_ALGS if encryption_algs is None else encryption_algs
         ),
         "request_object_encryption_enc_values_supported": list(
             CONTENT_ENCS if encryption_encs is None else encryption_encs
         ),
-        "id_token_signing_alg_values_supported": [SIGNING_ALG],
-        "id_token_encryption_alg_values_supported": list(KEY_ALGS),
+        "id_token_signing_alg_values_supported": [SIGNING_ALG, *secret_signing],
+        "id_token_encryption_alg_values_supported": [*KEY_ALGS, *secret_key_algs],
         "id_token_encryption_enc_values_supported": list(CONTENT_ENCS),
-        "userinfo_signing_alg_values_supported": [SIGNING_ALG],
-        "userinfo_encryption_alg_values_supported": list(KEY_ALGS),
+        "userinfo_signing_alg_values_supported": [SIGNING_ALG, *secret_signing],
+        "userinfo_encryption_alg_values_supported": [*KEY_ALGS, *secret_key_algs],
         "userinfo_encryption_enc_values_supported": list(CONTENT_ENCS),
         "claims_supported": claims,
         "claims_parameter_supported": True,

@@ -101,6 +101,10 @@ class Faults:
     request_object_encryption_algs: list[str] | None = None
     #: Replace discovery's ``request_object_encryption_enc_values_supported`` (and enforce it).
     request_object_encryption_encs: list[str] | None = None
+    #: Serve a discovery document that lists only what ``private_key_jwt`` partners use (no
+    #: ``client_secret_post``, HS256 or ``dir``): itsme's live lists are not public (protocol
+    #: notes §1.5), so both readings are played. Registered client-secret clients still work.
+    discovery_private_key_jwt_only: bool = False
 
     # Error variants: how itsme tells a client something went wrong (protocol notes §9).
 

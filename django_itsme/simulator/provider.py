@@ -205,6 +205,7 @@ class Provider:
                 self._issuer(),
                 encryption_algs=faults.request_object_encryption_algs,
                 encryption_encs=faults.request_object_encryption_encs,
+                client_secret=not faults.discovery_private_key_jwt_only,
             )
         )
 

@@ -278,10 +278,11 @@ def test_check_online_compares_discovery_with_our_choices(simulator: Any) -> Non
     with override_settings(DEBUG=True, ITSME=itsme(ENVIRONMENT=simulator.issuer)):
         out, _err = run("itsme_check", "--online")
     assert "Request object encryption: RSA-OAEP-256 / A128CBC-HS256 (chosen from" in out
-    assert "Token endpoint authentication: private_key_jwt (discovery lists private_key_jwt)." in (
-        out
+    assert (
+        "Token endpoint authentication: private_key_jwt "
+        "(discovery lists private_key_jwt, client_secret_post)." in out
     )
-    assert "ID token signing alg: we accept RS256; discovery lists RS256." in out
+    assert "ID token signing alg: we accept RS256; discovery lists RS256, HS256." in out
     assert "ID token encryption alg: we accept RSA-OAEP-256, RSA-OAEP;" in out
     assert "Our sig key rp-sig-1: alg RS256." in out
     assert "Our enc key rp-enc-1: alg RSA-OAEP-256." in out
@@ -319,8 +320,9 @@ def test_check_online_no_common_request_object_algorithm_exits_2(
 def test_check_online_reports_a_client_secret_site_the_discovery_does_not_serve(
     simulator: Any,
 ) -> None:
-    """The simulator's discovery lists private_key_jwt and RS256 only: a client-secret site set
-    for HS256 gets every mismatch named, and never its secret printed."""
+    """A discovery that lists private_key_jwt and RS256 only: a client-secret site set for HS256
+    gets every mismatch named, and never its secret printed."""
+    simulator.faults.discovery_private_key_jwt_only = True
     secret = "test-only-client-secret-0123456789abcdefghijklmn"
     config = itsme(
         ENVIRONMENT=simulator.issuer,
@@ -343,6 +345,24 @@ def test_check_online_reports_a_client_secret_site_the_discovery_does_not_serve(
     assert "id_token_encryption_alg_values_supported lists nothing we accept (dir)" in text
     assert "request_object_signing_alg_values_supported lacks HS256" in text
     assert "Our keys: not used by a client-secret partner" in text
+    assert secret not in text
+
+
+@needs_simulator
+def test_check_online_a_client_secret_site_the_discovery_serves_is_ok(simulator: Any) -> None:
+    secret = "test-only-client-secret-0123456789abcdefghijklmn"
+    config = itsme(
+        ENVIRONMENT=simulator.issuer,
+        TOKEN_AUTH_METHOD="client_secret_post",
+        CLIENT_SECRET=secret,
+        ID_TOKEN_SIGNING_ALG="HS256",
+    )
+    out = Capture()
+    with override_settings(DEBUG=True, ITSME=config):
+        call_command("itsme_check", "--online", stdout=out, stderr=Capture())
+    text = out.getvalue()
+    assert text.splitlines()[-1] == "itsme online check: OK.", text
+    assert "mismatch" not in text
     assert secret not in text
 
 

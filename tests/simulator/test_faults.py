@@ -301,6 +301,7 @@ def test_fault_switches_cover_the_brief() -> None:
         "require_encrypted_client_assertion",
         "request_object_encryption_algs",
         "request_object_encryption_encs",
+        "discovery_private_key_jwt_only",
         # error variants (issue 10): how itsme reports errors (protocol notes §9)
         "authorization_error",
         "authorization_error_description",

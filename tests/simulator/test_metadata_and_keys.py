@@ -25,17 +25,17 @@ def test_discovery(sim: Simulator) -> None:
     assert doc["jwks_uri"] == sim.issuer + "/jwkSet"
     assert doc["response_types_supported"] == ["code"]
     assert doc["grant_types_supported"] == ["authorization_code"]
-    assert doc["token_endpoint_auth_methods_supported"] == ["private_key_jwt"]
+    assert doc["token_endpoint_auth_methods_supported"] == ["private_key_jwt", "client_secret_post"]
     assert doc["token_endpoint_auth_signing_alg_values_supported"] == ["RS256"]
-    assert doc["request_object_signing_alg_values_supported"] == ["RS256"]
+    assert doc["request_object_signing_alg_values_supported"] == ["RS256", "HS256"]
     assert doc["request_object_encryption_alg_values_supported"] == ["RSA-OAEP", "RSA-OAEP-256"]
     encs = ["A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"]
     assert doc["request_object_encryption_enc_values_supported"] == encs
-    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
-    assert doc["id_token_encryption_alg_values_supported"] == ["RSA-OAEP", "RSA-OAEP-256"]
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256", "HS256"]
+    assert doc["id_token_encryption_alg_values_supported"] == ["RSA-OAEP", "RSA-OAEP-256", "dir"]
     assert doc["id_token_encryption_enc_values_supported"] == encs
-    assert doc["userinfo_signing_alg_values_supported"] == ["RS256"]
-    assert doc["userinfo_encryption_alg_values_supported"] == ["RSA-OAEP", "RSA-OAEP-256"]
+    assert doc["userinfo_signing_alg_values_supported"] == ["RS256", "HS256"]
+    assert doc["userinfo_encryption_alg_values_supported"] == ["RSA-OAEP", "RSA-OAEP-256", "dir"]
     assert doc["userinfo_encryption_enc_values_supported"] == encs
     assert doc["acr_values_supported"] == [ACR_BASIC, ACR_ADVANCED]
     assert doc["code_challenge_methods_supported"] == ["S256"]
@@ -44,6 +44,18 @@ def test_discovery(sim: Simulator) -> None:
     assert {"openid", "profile", "email", "address", "phone", "eid"} <= set(doc["scopes_supported"])
     assert "http://itsme.services/v2/claim/BENationalNumber" in doc["claims_supported"]
     assert "sub" in doc["claims_supported"]
+
+
+def test_discovery_private_key_jwt_only_variant(sim: Simulator) -> None:
+    """itsme's live lists are not public (protocol notes §1.5): the simulator also plays a
+    document that names nothing of client-secret partners."""
+    sim.faults.discovery_private_key_jwt_only = True
+    doc = requests.get(sim.issuer + "/.well-known/openid-configuration", timeout=TIMEOUT).json()
+    assert doc["token_endpoint_auth_methods_supported"] == ["private_key_jwt"]
+    assert doc["request_object_signing_alg_values_supported"] == ["RS256"]
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert doc["id_token_encryption_alg_values_supported"] == ["RSA-OAEP", "RSA-OAEP-256"]
+    assert doc["userinfo_encryption_alg_values_supported"] == ["RSA-OAEP", "RSA-OAEP-256"]
 
 
 def test_jwks(sim: Simulator) -> None:
