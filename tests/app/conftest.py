@@ -14,12 +14,14 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 from django.core.cache import caches
+from django.dispatch import Signal
 from django.test import Client
 from django.utils import translation
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from django_itsme.client import clear_client
+from django_itsme.signals import login_failed
 from django_itsme.simulator import IDENTITIES, RegisteredClient, Simulator
 
 CLIENT_ID = "OIDC_TEST"
@@ -28,6 +30,26 @@ SERVICE_TYPES: dict[str, Any] = {
     "TEST_SHARE": "share",
     "TEST_CONFIRM": "confirm",
 }
+
+
+def received_by(signal: Signal) -> Iterator[list[dict[str, Any]]]:
+    """Collect the keyword arguments of every ``signal`` sent while the generator is open."""
+    received: list[dict[str, Any]] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        received.append(kwargs)
+
+    signal.connect(receiver)
+    try:
+        yield received
+    finally:
+        signal.disconnect(receiver)
+
+
+@pytest.fixture
+def failures() -> Iterator[list[dict[str, Any]]]:
+    """Every ``login_failed`` sent during the test."""
+    yield from received_by(login_failed)
 
 
 def sub_of(identity: str) -> str:

@@ -4,6 +4,7 @@ live server and the simulator over real HTTP (protocol notes §4.2, §5, §11 #5
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from django_itsme.models import ItsmeIdentity
 from django_itsme.signals import identity_verified
 from django_itsme.simulator import PHOTO_JPEG, Simulator
-from tests.app.conftest import Browser, set_itsme, sub_of
+from tests.app.conftest import Browser, received_by, set_itsme, sub_of
 
 pytestmark = pytest.mark.simulator
 
@@ -20,15 +21,8 @@ UNKNOWN_ACR = "http://itsme.services/v2/claim/acr_something_new"
 
 
 @pytest.fixture
-def verified() -> Any:
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        received.append(kwargs)
-
-    identity_verified.connect(receiver)
-    yield received
-    identity_verified.disconnect(receiver)
+def verified() -> Iterator[list[dict[str, Any]]]:
+    yield from received_by(identity_verified)
 
 
 def share_service(settings: SettingsWrapper, **changes: Any) -> None:

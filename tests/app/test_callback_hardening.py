@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import sys
 import types
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from django_itsme.backends import ItsmeBackend
 from django_itsme.flows import SESSION_KEY
 from django_itsme.models import ItsmeIdentity
-from django_itsme.signals import identity_verified, login_failed
+from django_itsme.signals import identity_verified
 from tests.app.conftest import Browser
 
 pytestmark = pytest.mark.simulator
@@ -66,18 +65,6 @@ class ReportingBackend(ItsmeBackend):
             assert self.request is not None
             REPORTS.append(report_as_if_unhandled(self.request, exc))
             raise
-
-
-@pytest.fixture
-def failures() -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        received.append(kwargs)
-
-    login_failed.connect(receiver)
-    yield received
-    login_failed.disconnect(receiver)
 
 
 def use_backend(settings: SettingsWrapper, backend: type[ItsmeBackend]) -> None:

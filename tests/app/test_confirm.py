@@ -16,7 +16,7 @@ from django_itsme.core.evidence import EvidenceError, bind_nonce
 from django_itsme.models import Confirmation, ItsmeIdentity
 from django_itsme.signals import confirmation_completed
 from django_itsme.simulator import CLAIM_PREFIX, Simulator
-from tests.app.conftest import Browser, Capture, sub_of
+from tests.app.conftest import Browser, Capture, received_by, sub_of
 
 pytestmark = pytest.mark.simulator
 
@@ -33,14 +33,7 @@ def linked(browser: Browser) -> User:
 
 @pytest.fixture
 def completed() -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        received.append(kwargs)
-
-    confirmation_completed.connect(receiver)
-    yield received
-    confirmation_completed.disconnect(receiver)
+    yield from received_by(confirmation_completed)
 
 
 def start(browser: Browser, **query: str) -> str:

@@ -6,7 +6,6 @@ playing the variant with a switch (``Simulator.faults``)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from django.test import Client
 from django.utils.html import escape
 
 from django_itsme.models import Confirmation, ItsmeIdentity
-from django_itsme.signals import login_failed
 from django_itsme.simulator import Simulator
 from tests.app.conftest import Browser
 
@@ -23,18 +21,6 @@ pytestmark = pytest.mark.simulator
 
 FLOWS = "django_itsme_flows"
 ADMIN_DETAIL = b"For the site's administrator"
-
-
-@pytest.fixture
-def failures() -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        received.append(kwargs)
-
-    login_failed.connect(receiver)
-    yield received
-    login_failed.disconnect(receiver)
 
 
 def log_line(caplog: pytest.LogCaptureFixture) -> str:

@@ -4,7 +4,6 @@ login_failed signal, and no change to the database or the login session. Never a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,23 +11,10 @@ from django.contrib.auth import get_user_model
 
 from django_itsme.backends import ItsmeBackend
 from django_itsme.models import ItsmeIdentity
-from django_itsme.signals import login_failed
 from django_itsme.simulator import Simulator
 from tests.app.conftest import Browser
 
 pytestmark = pytest.mark.simulator
-
-
-@pytest.fixture
-def failures() -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        received.append(kwargs)
-
-    login_failed.connect(receiver)
-    yield received
-    login_failed.disconnect(receiver)
 
 
 def assert_failed(

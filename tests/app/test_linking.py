@@ -19,9 +19,9 @@ from django_itsme.checks import check_settings
 from django_itsme.flows import LOGIN_AT_SESSION_KEY
 from django_itsme.flows import SESSION_KEY as FLOWS_SESSION_KEY
 from django_itsme.models import ItsmeIdentity
-from django_itsme.signals import identity_linked, identity_verified, login_failed
+from django_itsme.signals import identity_linked, identity_verified
 from django_itsme.simulator import Simulator
-from tests.app.conftest import Browser, set_itsme, sub_of
+from tests.app.conftest import Browser, received_by, set_itsme, sub_of
 
 pytestmark = [pytest.mark.simulator, pytest.mark.urls("tests.app.password_login_urls")]
 
@@ -159,38 +159,12 @@ def test_shared_computer_known_sub_logs_in_its_own_user_with_a_fresh_session(
 
 @pytest.fixture
 def linked_events() -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        received.append(kwargs)
-
-    identity_linked.connect(receiver)
-    yield received
-    identity_linked.disconnect(receiver)
+    yield from received_by(identity_linked)
 
 
 @pytest.fixture
 def verified_events() -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        received.append(kwargs)
-
-    identity_verified.connect(receiver)
-    yield received
-    identity_verified.disconnect(receiver)
-
-
-@pytest.fixture
-def failures() -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        received.append(kwargs)
-
-    login_failed.connect(receiver)
-    yield received
-    login_failed.disconnect(receiver)
+    yield from received_by(identity_verified)
 
 
 @pytest.fixture

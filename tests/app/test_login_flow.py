@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,21 +13,14 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from django_itsme.models import ItsmeIdentity
 from django_itsme.signals import identity_verified, login_failed
 from django_itsme.simulator import Simulator
-from tests.app.conftest import Browser, set_itsme, sub_of
+from tests.app.conftest import Browser, received_by, set_itsme, sub_of
 
 pytestmark = pytest.mark.simulator
 
 
 @pytest.fixture
-def verified() -> Any:
-    received: list[dict[str, Any]] = []
-
-    def receiver(sender: Any, **kwargs: Any) -> None:
-        received.append(kwargs)
-
-    identity_verified.connect(receiver)
-    yield received
-    identity_verified.disconnect(receiver)
+def verified() -> Iterator[list[dict[str, Any]]]:
+    yield from received_by(identity_verified)
 
 
 def logged_in_user(browser: Browser) -> Any:
