@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Any, Final, Literal, TypeAlias
 
 from django_itsme.core.errors import ConfigurationError
+from django_itsme.core.provider_json import MAX_JSON_DEPTH, text_depth
 
 __all__ = [
     "CLAIMS_MEMBERS",
@@ -791,6 +792,8 @@ def _object(value: object) -> Mapping[str, Any] | None:
     if isinstance(value, Mapping):
         return value
     if isinstance(value, str) and value.lstrip().startswith("{"):
+        if text_depth(value) > MAX_JSON_DEPTH:
+            return None  # never let json.loads recurse that deep (provider_json)
         try:
             decoded = json.loads(value)
         except (ValueError, RecursionError):

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigurationError
+from .provider_json import parse_json
 
 __all__ = [
     "ARCHIVE_FORMAT",
@@ -205,12 +206,8 @@ def parse_archive(text: str) -> KeyArchive:
     :raises KeyArchiveError: not JSON, another format, a malformed entry, a private member, or a
         thumbprint that does not match its key.
     """
-    try:
-        document = json.loads(text)
-    except ValueError as exc:  # RecursionError is a RuntimeError: see below
-        raise KeyArchiveError("The key archive is not valid JSON.") from exc
-    except RecursionError as exc:
-        raise KeyArchiveError("The key archive is nested too deeply to be an archive.") from exc
+    # Depth-capped before parsing (provider_json): an archive nests four levels.
+    document = parse_json(text, error=KeyArchiveError, what="The key archive")
     if not isinstance(document, Mapping) or document.get("format") != ARCHIVE_FORMAT:
         raise KeyArchiveError(f"The key archive is not a {ARCHIVE_FORMAT!r} document.")
     items = document.get("keys")

@@ -26,6 +26,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from .provider_json import MAX_JSON_DEPTH, text_depth
+
 __all__ = [
     "AUTHORIZATION_ERRORS",
     "MAX_ERROR_BODY_BYTES",
@@ -167,7 +169,10 @@ def read_error_body(body: bytes) -> tuple[str | None, str | None]:
     if len(body) > MAX_ERROR_BODY_BYTES:
         return None, None
     try:
-        document: Any = json.loads(body)
+        decoded = body.decode("utf-8")
+        if text_depth(decoded) > MAX_JSON_DEPTH:
+            return None, None  # never let json.loads recurse that deep (provider_json)
+        document: Any = json.loads(decoded)
     except (ValueError, RecursionError):
         return None, None
     if not isinstance(document, dict):

@@ -12,12 +12,14 @@ or re-serialises a document (the JWKS cache, the claims parser) cannot hit that 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import ItsmeError
+if TYPE_CHECKING:  # errors.py imports oauth_errors.py, which counts depth with this module
+    from .errors import ItsmeError
 
-__all__ = ["FOREIGN_ERRORS", "MAX_JSON_DEPTH", "json_depth", "parse_json"]
+__all__ = ["FOREIGN_ERRORS", "MAX_JSON_DEPTH", "json_depth", "parse_json", "text_depth"]
 
 #: The deepest nesting accepted. itsme's deepest documents (an address or a Confirm template
 #: inside the userinfo claims, protocol notes §4 and §6) nest fewer than ten levels.
@@ -34,6 +36,34 @@ FOREIGN_ERRORS: tuple[type[Exception], ...] = (
     ArithmeticError,
     RecursionError,
 )
+
+
+#: A JSON string (skipped whole, in C) or one bracket: what :func:`text_depth` looks at.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def text_depth(text: str) -> int:
+    """How deeply the JSON ``text`` nests, read from its brackets before anything parses it.
+
+    Strings are skipped whole, so brackets inside them do not count; the scan stops as soon as
+    :data:`MAX_JSON_DEPTH` is passed. ``json.loads`` recurses once per level and would raise
+    ``RecursionError`` deep in the stack, where anything else that runs (a destructor, a
+    tracer) fails too: too deep a document is refused before it is parsed.
+
+    :param text: the raw JSON text (possibly invalid: the parser judges the rest).
+    :returns: the depth reached, at most ``MAX_JSON_DEPTH + 1``.
+    """
+    depth = deepest = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        piece = match.group()
+        if piece in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                break
+        elif piece in "]}":
+            depth -= 1
+    return deepest
 
 
 def json_depth(document: Any) -> int:
@@ -70,7 +100,10 @@ def parse_json(data: bytes | str, *, error: Callable[[str], ItsmeError], what: s
     :raises ItsmeError: (built by ``error``) when ``data`` is not such JSON.
     """
     try:
-        document = json.loads(data)
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        if text_depth(text) > MAX_JSON_DEPTH:
+            raise error(f"{what} nests deeper than {MAX_JSON_DEPTH} levels.")
+        document = json.loads(text)
     except FOREIGN_ERRORS as exc:
         raise error(f"{what} is not valid JSON ({type(exc).__name__}).") from exc
     if json_depth(document) > MAX_JSON_DEPTH:

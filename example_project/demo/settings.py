@@ -159,3 +159,7 @@ ITSME = {
         "confirm": {"CODE": "DEMO_CONFIRM", "ACR": "advanced"},
     },
 }
+if os.environ.get("ITSME_DEMO_FLOW_START_LIMIT"):
+    # Flow starts per client address and minute (default 20): the browser tests start more than
+    # that from 127.0.0.1 within a minute.
+    ITSME["FLOW_START_LIMIT"] = int(os.environ["ITSME_DEMO_FLOW_START_LIMIT"])

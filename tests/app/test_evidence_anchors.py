@@ -376,7 +376,7 @@ def test_checks_key_archive(tmp_path: Path, settings: SettingsWrapper) -> None:
     assert check_ids() == ["django_itsme.E027"]
     path.write_text("[")
     (message,) = [m for m in run_checks() if m.id == "django_itsme.E027"]
-    assert message.msg == "KEY_ARCHIVE: The key archive is not valid JSON."
+    assert message.msg == "KEY_ARCHIVE: The key archive is not valid JSON (JSONDecodeError)."
     assert message.obj == "ITSME['KEY_ARCHIVE']"
     for wrong in (3, "", ["keys.json"]):
         set_itsme(settings, KEY_ARCHIVE=wrong)

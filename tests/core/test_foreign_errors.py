@@ -22,6 +22,7 @@ from django_itsme.core.errors import (
     TokenEndpointError,
     TokenValidationError,
 )
+from django_itsme.core.provider_json import MAX_JSON_DEPTH, text_depth
 from django_itsme.simulator import Simulator
 from tests.core.conftest import follow
 
@@ -149,8 +150,32 @@ def test_userinfo(client: ItsmeClient, simulator: Simulator, body: bytes) -> Non
 
 
 def test_errors_chain_the_foreign_cause(client: ItsmeClient, simulator: Simulator) -> None:
-    simulator.faults.raw_body = {"discovery": nested()}
+    simulator.faults.raw_body = {"discovery": b'{"issuer": "\xff"}'}  # not UTF-8
     with pytest.raises(DiscoveryError) as caught:
         client.provider_metadata()
     cause: Any = caught.value.__cause__
-    assert isinstance(cause, RecursionError | ValueError)
+    assert isinstance(cause, UnicodeDecodeError)
+
+
+def test_deep_nesting_is_refused_before_it_is_parsed(
+    client: ItsmeClient, simulator: Simulator
+) -> None:
+    """``json.loads`` would recurse once per level and fail with ``RecursionError`` deep in the
+    stack, where destructors and tracers fail too: the brackets are counted first."""
+    simulator.faults.raw_body = {"discovery": nested()}
+    with pytest.raises(DiscoveryError, match="nests deeper than 32 levels") as caught:
+        client.provider_metadata()
+    assert caught.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ('"[[[{{{"', 0),  # brackets inside a string do not count
+        ('{"a": "\\"]", "b": [[1]]}', 3),  # nor after an escaped quote
+        ("[" * 100_000, MAX_JSON_DEPTH + 1),  # the scan stops past the cap
+        ('{"photo": "' + "A" * 100_000 + '"}', 1),
+    ],
+)
+def test_text_depth_counts_brackets_outside_strings(text: str, depth: int) -> None:
+    assert text_depth(text) == depth

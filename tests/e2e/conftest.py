@@ -151,6 +151,9 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
         "ITSME_DEMO_ISSUER": site.issuer,
         "ITSME_DEMO_DATABASE": str(workdir / "db.sqlite3"),
         "ITSME_DEMO_JWKS": str(workdir / "jwks_private.json"),
+        # Every browser test starts flows from 127.0.0.1: far more than the 20 a minute one
+        # address may start by default (the limit itself is tested in tests/app/test_throttle.py).
+        "ITSME_DEMO_FLOW_START_LIMIT": "10000",
         "PYTHONUNBUFFERED": "1",
     }
     keygen = [sys.executable, "-m", "django_itsme.core.keygen", "--bits", "2048", "--out"]
