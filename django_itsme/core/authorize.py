@@ -21,7 +21,6 @@ from jwcrypto import jwk
 from . import jose
 from .environments import connection_host, is_loopback_url
 from .errors import AuthorizationDenied, ClaimValidationError, ConfigurationError
-from .keys import PrivateKeys
 
 __all__ = [
     "REQUEST_OBJECT_LIFETIME",
@@ -85,7 +84,7 @@ def build_request_object(
     *,
     client_id: str,
     audience: str,
-    keys: PrivateKeys,
+    signing_key: jwk.JWK | jose.SharedSecret,
     provider_encryption_key: jwk.JWK,
     now: float,
     alg: str | None = None,
@@ -97,7 +96,8 @@ def build_request_object(
     :param client_id: the partner code, used as ``iss`` and ``client_id``.
     :param audience: the ``aud``: the issuer by default (D-AREQ since 2024-03), the
         authorization endpoint before that and in D-FR (protocol notes §11 #3).
-    :param keys: our keys; the active ``sig`` key signs.
+    :param signing_key: our active ``sig`` key (RS256), or a client-secret partner's secret
+        (HS256; see :meth:`.client.ItsmeClient.build_request_object`).
     :param provider_encryption_key: itsme's ``enc`` key from its JWKS.
     :param now: the current time.
     :param alg: the JWE key algorithm chosen from discovery (default: RSA-OAEP-256).
@@ -114,9 +114,7 @@ def build_request_object(
         "exp": issued + REQUEST_OBJECT_LIFETIME,
         "jti": secrets.token_urlsafe(16),
     }
-    return jose.sign_then_encrypt(
-        claims, keys.signing_key, provider_encryption_key, alg=alg, enc=enc
-    )
+    return jose.sign_then_encrypt(claims, signing_key, provider_encryption_key, alg=alg, enc=enc)
 
 
 def build_authorization_url(

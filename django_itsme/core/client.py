@@ -12,7 +12,6 @@ Django or a web request.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -20,7 +19,6 @@ from typing import Any
 
 from . import jose
 from .authorize import (
-    REQUEST_OBJECT_LIFETIME,
     build_authorization_url,
     build_request_object,
     check_request_uri,
@@ -254,7 +252,16 @@ class ItsmeClient:
 
     # ------------------------------------------------------------------ step 2 and 3
     def build_request_object(self, parameters: Mapping[str, Any]) -> str:
-        """Sign ``parameters`` with our key and encrypt them to itsme's (D-AREQ, D-JOSE).
+        """Sign ``parameters`` and encrypt them to itsme's key (D-AREQ, D-JOSE).
+
+        A client-secret partner signs HS256 with its secret instead of RS256 with our ``sig``
+        key. No itsme page says how such a partner signs: D-AREQ says "MUST be signed ... MUST
+        also be encrypted" for every partner, and D-JOSE's RS256 needs a key itsme knows, which a
+        client-secret partner never registers (D-AUTH: the secret replaces the JWK Set URI).
+        BMID's own client-secret test partner signs HS256 with the secret (S-RO
+        ``clientsecretreqobjectuat.json``, OIDC Core §6.1 and §10.1) and encrypts with RSA-OAEP
+        to itsme's key (S-RO ``ClientSecretReqObjectUAT.json``): we do the same, with the JWE
+        algorithms discovery lists.
 
         :param parameters: authorization parameters (``scope``, ``redirect_uri``, ``state``, ...).
         :returns: the compact JWE; ``iss`` is our client id, ``aud`` per ``REQUEST_OBJECT_AUD``
@@ -263,13 +270,11 @@ class ItsmeClient:
         """
         alg, enc = self.encryption_choice()
         secret = self._shared_secret()
-        if secret is not None:
-            return self._build_secret_request_object(parameters, secret, alg=alg, enc=enc)
         return build_request_object(
             parameters,
             client_id=self.config.client_id,
             audience=self.request_object_audience(),
-            keys=self.config.keys,
+            signing_key=secret if secret is not None else self.config.keys.signing_key,
             provider_encryption_key=self.provider_keys().encryption_key(),
             now=self.clock(),
             alg=alg,
@@ -280,34 +285,6 @@ class ItsmeClient:
         """The client secret as a key source, for client-secret partners only."""
         secret = self.config.client_secret
         return jose.SharedSecret(secret) if self.config.uses_client_secret and secret else None
-
-    def _build_secret_request_object(
-        self, parameters: Mapping[str, Any], secret: jose.SharedSecret, *, alg: str, enc: str
-    ) -> str:
-        """A client-secret partner's request object: the claims of
-        :func:`.authorize.build_request_object`, signed HS256 with the secret, then encrypted to
-        itsme's ``enc`` key like everyone's.
-
-        No itsme page says how a client-secret partner signs it: D-AREQ says "MUST be signed ...
-        MUST also be encrypted" for every partner, and D-JOSE's RS256 needs a key itsme knows,
-        which a client-secret partner never registers (D-AUTH: the secret replaces the JWK Set
-        URI). BMID's own client-secret test partner signs HS256 with the secret (S-RO
-        ``clientsecretreqobjectuat.json``, OIDC Core §6.1 and §10.1) and encrypts with RSA-OAEP
-        to itsme's key (S-RO ``ClientSecretReqObjectUAT.json``): we do the same, with the JWE
-        algorithms discovery lists.
-        """
-        issued = int(self.clock())
-        claims: dict[str, Any] = {
-            **{k: v for k, v in parameters.items() if v is not None},
-            "iss": self.config.client_id,
-            "aud": self.request_object_audience(),
-            "client_id": self.config.client_id,
-            "iat": issued,
-            "exp": issued + REQUEST_OBJECT_LIFETIME,
-            "jti": secrets.token_urlsafe(16),
-        }
-        provider_key = self.provider_keys().encryption_key()
-        return jose.sign_then_encrypt(claims, secret, provider_key, alg=alg, enc=enc)
 
     def build_authentication_request(
         self,
