@@ -1,74 +1,9 @@
 """System checks for django-itsme: every id, its hint and its ``obj`` come from one registry.
 
-Ids are stable: sites silence them with ``SILENCED_SYSTEM_CHECKS`` and README.rst lists them, so
-an id is never reused for another problem. ``E001``-``E018`` are the protocol core's
-:data:`~django_itsme.core.config.PROBLEMS`; the rest concern the Django side only.
-
-===================  ==========================================================================
-id                   reported when
-===================  ==========================================================================
-django_itsme.E001    ``ITSME`` is missing or is not a dict (then nothing else in ``ITSME`` is
-                     checked)
-django_itsme.E002    ``ITSME`` has an unknown key
-django_itsme.E003    ``CLIENT_ID`` is missing or invalid
-django_itsme.E004    ``ENVIRONMENT`` is not ``'e2e'``, ``'prd'`` or an issuer URL
-django_itsme.E005    ``ENVIRONMENT`` is a plain http URL outside loopback
-django_itsme.E006    ``PRIVATE_JWKS`` is not set
-django_itsme.E007    ``PRIVATE_JWKS`` cannot be read or parsed
-django_itsme.E008    a key in ``PRIVATE_JWKS`` is unusable (not RSA, too short, not private)
-django_itsme.E009    ``PRIVATE_JWKS`` lacks a ``sig`` or ``enc`` key, or a kid
-django_itsme.E010    ``SERVICES`` is missing, empty or not a dict
-django_itsme.E011    a service is invalid (not a dict, unknown key, bad name or ``CODE``)
-django_itsme.E012    a service's ``SCOPES`` are invalid
-django_itsme.E013    a service's ``CLAIMS`` are invalid
-django_itsme.E014    a service's ``ACR`` is not ``'basic'`` or ``'advanced'``
-django_itsme.E015    ``REDIRECT_URI`` is not an absolute https URL
-django_itsme.E016    ``REQUEST_BY`` is not ``'value'`` or ``'reference'``
-django_itsme.E017    ``HTTP_TIMEOUT`` is not a positive number of seconds
-django_itsme.E018    ``LEEWAY`` is not a number of seconds between 0 and 300
-django_itsme.E019    ``CREATE_USERS`` is not a bool
-django_itsme.E020    ``CACHE`` is not a string naming an alias of ``settings.CACHES``
-django_itsme.E021    ``AUTHENTICATION_BACKENDS`` has no ``django_itsme.backends.ItsmeBackend``
-                     (or subclass)
-django_itsme.E022    ``MIDDLEWARE`` has no ``SessionMiddleware`` (or subclass)
-django_itsme.E023    ``MIDDLEWARE`` has no ``AuthenticationMiddleware`` (or subclass)
-django_itsme.E024    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias is a
-                     ``DummyCache``: request objects could never be served
-django_itsme.E025    ``LINK_MAX_AGE`` is not None or a whole number of seconds > 0
-django_itsme.E026    ``KEY_ARCHIVE`` is not None or a non-empty file path
-django_itsme.E027    the ``KEY_ARCHIVE`` file cannot be read or is not a valid key archive (not
-                     JSON, another format, a private key member, a wrong thumbprint)
-django_itsme.E028    ``REQUEST_BY`` is ``'reference'`` but the ``CACHE`` alias is a
-                     ``LocMemCache``: it culls at ``MAX_ENTRIES``, so anonymous flow starts
-                     evict waiting users' request objects (whatever ``DEBUG`` is)
-django_itsme.E029    ``FLOW_START_LIMIT`` is not None or a whole number >= 0, or
-                     ``CLIENT_ADDRESS_HEADER`` is not None or a ``request.META`` key
-django_itsme.E034    ``REQUEST_URI_BASE`` is not an https URL with an explicit ``:443`` ending in
-                     ``/``
-django_itsme.E035    ``REQUEST_OBJECT_AUD`` is not ``'issuer'``, ``'authorization_endpoint'`` or
-                     an https URL
-django_itsme.E036    ``ENCRYPT_CLIENT_ASSERTION`` is not a bool
-django_itsme.E037    ``TOKEN_AUTH_METHOD``, ``CLIENT_SECRET`` or ``ID_TOKEN_SIGNING_ALG`` is
-                     invalid, or they do not fit together (a secret with ``private_key_jwt``)
-django_itsme.W001    ``ENVIRONMENT`` is the loopback simulator (plain http) while ``DEBUG`` is
-                     False
-django_itsme.W002    the ``CACHE`` alias is per-process (``LocMemCache``) or stores nothing
-                     (``DummyCache``) while ``DEBUG`` is False
-django_itsme.W004    (``check --deploy``) a Confirm service is configured (its name or ``CODE``
-                     says "confirm" or "approv") while ``KEY_ARCHIVE`` is not set
-django_itsme.W005    the ``KEY_ARCHIVE`` file does not exist yet
-django_itsme.W006    ``REQUEST_BY`` is ``'reference'`` and the ``CACHE`` alias is a file or
-                     database cache that culls below ``MIN_CULLING_MAX_ENTRIES`` entries
-django_itsme.W007    flow starts are not limited (``FLOW_START_LIMIT`` off, or a ``DummyCache``
-                     that cannot count them) while ``DEBUG`` is False
-django_itsme.W009    (``check --deploy``) ``REQUEST_BY`` is ``'value'``, a service looks like
-                     Confirm, the ``CACHE`` can serve request objects and ``REQUEST_URI_BASE``
-                     is not set while ``DEBUG`` is False: long Confirm requests switch to an
-                     unregistered ``request_uri``
-django_itsme.E038    ``JWKS_MAX_AGE`` is not a whole number of seconds from 1 to 86400
-django_itsme.W011    ``JWKS_MAX_AGE`` is under 1800 seconds: itsme keeps our JWKS at least 30
-                     minutes whatever ``max-age`` says, so it only brings more fetches
-===================  ==========================================================================
+Ids are stable: sites silence them with ``SILENCED_SYSTEM_CHECKS``, so an id is never reused
+for another problem. Each id's level, summary, message template and hint live in
+:data:`django_itsme.check_registry.CHECKS`: the core's problems (whose messages the core writes)
+and the Django side's. README.rst's "System checks" table is generated from that registry.
 
 Nothing is registered at import time: the app's ``ready()`` calls :func:`register_checks`.
 Every check reads the settings afresh (never the cached :func:`~django_itsme.conf.get_settings`),
@@ -78,7 +13,7 @@ and no message quotes key material or the raw ``PRIVATE_JWKS`` value.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -86,6 +21,7 @@ from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.checks import Warning as CheckWarning
 from django.utils.module_loading import import_string
 
+from .check_registry import CHECKS
 from .conf import (
     DJANGO_SETTINGS,
     ITSME_JWKS_CACHE_FLOOR,
@@ -95,11 +31,13 @@ from .conf import (
     is_jwks_max_age,
     is_key_archive,
     is_link_max_age,
+    itsme_setting,
 )
 from .core.client import MAX_AUTHORIZATION_URL_LENGTH
-from .core.config import PROBLEMS, Problem
-from .core.environments import is_loopback_url, issuer_problem
+from .core.config import Problem
+from .core.environments import find_issuer_problem, is_loopback_url
 from .core.key_archive import KeyArchiveError, read_archive
+from .core.problem_registry import GENERIC_HINT
 
 __all__ = [
     "AUTHENTICATION_MIDDLEWARE",
@@ -139,60 +77,32 @@ MIN_CULLING_MAX_ENTRIES = 100_000
 #: Django's default ``MAX_ENTRIES`` (``BaseCache``).
 _DJANGO_MAX_ENTRIES = 300
 
-#: The one registry of check ids: id -> what it is about. The core's protocol problems first,
-#: then the Django-only ones. A message with an id missing here is a programming error.
-CHECKS: dict[str, str] = {
-    **PROBLEMS,
-    "E019": "CREATE_USERS is not a bool.",
-    "E020": "CACHE is not a string naming an alias in settings.CACHES.",
-    "E021": f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS.",
-    "E022": "SessionMiddleware is not in MIDDLEWARE.",
-    "E023": "AuthenticationMiddleware is not in MIDDLEWARE.",
-    "E024": "REQUEST_BY is 'reference' but the CACHE alias is a DummyCache.",
-    "E025": "LINK_MAX_AGE is not None or a whole number of seconds > 0.",
-    "E026": "KEY_ARCHIVE is not None or a file path.",
-    "E027": "The KEY_ARCHIVE file cannot be read or is not a valid key archive.",
-    "E028": "REQUEST_BY is 'reference' but the CACHE alias is a LocMemCache.",
-    "E029": "FLOW_START_LIMIT or CLIENT_ADDRESS_HEADER is invalid.",
-    "W001": "ENVIRONMENT is the loopback simulator while DEBUG is False.",
-    "W002": "The CACHE alias is not shared between processes while DEBUG is False.",
-    "W004": "A Confirm service is configured while KEY_ARCHIVE is not set.",
-    "W005": "The KEY_ARCHIVE file does not exist yet.",
-    "W006": "REQUEST_BY is 'reference' and the CACHE alias culls at a small MAX_ENTRIES.",
-    "W007": "Flow starts are not limited while DEBUG is False.",
-    "W009": "Long Confirm requests switch to a request_uri; REQUEST_URI_BASE is not set.",
-    "E038": "JWKS_MAX_AGE is not a whole number of seconds from 1 to 86400.",
-    "W011": "JWKS_MAX_AGE is shorter than itsme's 30-minute cache floor.",
-}
-
-#: How to fix a core problem that comes without a hint of its own.
-_FALLBACK_HINTS: dict[str, str] = {
-    "E011": "Each service is 'name': {'CODE': '...'}, named with letters, digits, '_' or '-', "
-    "and with no keys but CODE, SCOPES, CLAIMS and ACR.",
-    "E012": "SCOPES is a list of scope names, for example ['profile', 'email'].",
-    "E013": "CLAIMS is a list of claim names, for example ['eid', 'nationality'].",
-}
-_GENERIC_HINT = "See the ITSME settings reference in README.rst."
-
 
 def _message(
-    check_id: str, msg: str, *, hint: str, obj: str, warning: bool | None = None
+    check_id: str, obj: str, *, msg: str | None = None, hint: str | None = None, **fields: Any
 ) -> CheckMessage:
-    """Build the Error or Warning for a registry id.
+    """Build the Error or Warning of a registry id.
 
-    :param check_id: an id of :data:`CHECKS` (without the ``django_itsme.`` prefix).
-    :param msg: what is wrong, as a sentence.
-    :param hint: how to fix it.
+    :param check_id: an id of :data:`~django_itsme.check_registry.CHECKS` (no prefix).
     :param obj: the setting concerned, spelled as in a settings file.
-    :param warning: force the level; by default ``W`` ids are warnings and ``E`` ids errors.
-    :returns: the check message, with id ``django_itsme.<check_id>``.
+    :param msg: the message, when not the registry's template (the core's problems, a variant).
+    :param hint: the hint, when not the registry's (falls back to the registry's, then to
+        :data:`~django_itsme.core.problem_registry.GENERIC_HINT`).
+    :param fields: what the registry's message and hint templates are filled with.
+    :returns: the check message, with id ``django_itsme.<check_id>`` and the registry's level.
     :raises KeyError: ``check_id`` is not in the registry.
+    :raises ValueError: no ``msg`` for an id without a message template (the core's).
     """
-    if check_id not in CHECKS:
+    spec = CHECKS.get(check_id)
+    if spec is None:
         raise KeyError(f"Unregistered django-itsme check id {check_id!r}.")
-    is_warning = check_id.startswith("W") if warning is None else warning
-    level = CheckWarning if is_warning else Error
-    return level(msg, hint=hint, obj=obj, id=f"django_itsme.{check_id}")
+    # Templates are filled only when the site gives fields: a core hint such as E001's holds braces.
+    text = msg if msg is not None else spec.message.format(**fields) if fields else spec.message
+    if not text:
+        raise ValueError(f"Check {check_id} has no message template: pass msg.")
+    advice = hint or (spec.hint.format(**fields) if fields else spec.hint) or GENERIC_HINT
+    level = CheckWarning if spec.level == "warning" else Error
+    return level(text, hint=advice, obj=obj, id=f"django_itsme.{check_id}")
 
 
 def _setting_path(setting: str, raw: Any) -> str:
@@ -219,11 +129,7 @@ def _setting_path(setting: str, raw: Any) -> str:
 
 def _problem_message(problem: Problem, raw: Any) -> CheckMessage:
     return _message(
-        problem.id,
-        problem.message,
-        hint=problem.hint or _FALLBACK_HINTS.get(problem.id, _GENERIC_HINT),
-        obj=_setting_path(problem.setting, raw),
-        warning=problem.level == "warning",
+        problem.id, _setting_path(problem.setting, raw), msg=problem.message, hint=problem.hint
     )
 
 
@@ -262,63 +168,51 @@ def _is_cache_backend(backend: str, path: str) -> bool:
     return backend == path or (bool(backend) and _imports_as_subclass(backend, import_string(path)))
 
 
-def _check_create_users(raw: Mapping[str, Any]) -> list[CheckMessage]:
-    value = raw.get("CREATE_USERS", DJANGO_SETTINGS["CREATE_USERS"])
-    if isinstance(value, bool):
-        return []
-    return [
-        _message(
-            "E019",
-            f"CREATE_USERS must be True or False, not a {type(value).__name__}.",
-            hint="True creates a local user on the first itsme login of an unknown person; "
-            "False lets only people whose itsme identity is already linked log in.",
-            obj="ITSME['CREATE_USERS']",
-        )
-    ]
+def _obj(key: str) -> str:
+    """The ``obj`` of a message about the ``ITSME`` key ``key``."""
+    return f"ITSME[{key!r}]"
 
 
-def _check_link_max_age(raw: Mapping[str, Any]) -> list[CheckMessage]:
-    value = raw.get("LINK_MAX_AGE", DJANGO_SETTINGS["LINK_MAX_AGE"])
-    if is_link_max_age(value):
+def _shown(value: object) -> str:
+    """A wrong value as a message shows it: numbers and strings as written, else their type."""
+    return repr(value) if isinstance(value, int | float | str) else f"a {type(value).__name__}"
+
+
+def _check_value(
+    raw: Mapping[str, Any],
+    key: str,
+    is_valid: Callable[[object], bool],
+    check_id: str,
+    **fields: Any,
+) -> list[CheckMessage]:
+    """``check_id`` when the Django-only key ``key`` (or its default) is not valid.
+
+    :param raw: ``settings.ITSME``.
+    :param key: a key of :data:`~django_itsme.conf.DJANGO_SETTINGS`.
+    :param is_valid: conf.py's rule for the key.
+    :param check_id: the registry id reported.
+    :param fields: further fields of the id's message and hint templates (besides ``setting``,
+        ``shown`` and ``type``).
+    :returns: no message, or the one.
+    """
+    value = raw.get(key, DJANGO_SETTINGS[key])
+    if is_valid(value):
         return []
-    shown = repr(value) if isinstance(value, int | float) else f"a {type(value).__name__}"
-    return [
-        _message(
-            "E025",
-            f"LINK_MAX_AGE must be None or a whole number of seconds > 0, not {shown}.",
-            hint="Set LINK_MAX_AGE to how recent a login must be to link an itsme identity "
-            "(e.g. 300), or to None for no requirement.",
-            obj="ITSME['LINK_MAX_AGE']",
-        )
-    ]
+    shown, kind = _shown(value), type(value).__name__
+    return [_message(check_id, _obj(key), setting=key, shown=shown, type=kind, **fields)]
+
+
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool)
 
 
 def _check_jwks_max_age(raw: Mapping[str, Any]) -> list[CheckMessage]:
     """E038 (invalid) or W011 (under itsme's cache floor) for ``JWKS_MAX_AGE``."""
+    invalid = _check_value(raw, "JWKS_MAX_AGE", is_jwks_max_age, "E038")
     value = raw.get("JWKS_MAX_AGE", DJANGO_SETTINGS["JWKS_MAX_AGE"])
-    if not is_jwks_max_age(value):
-        shown = repr(value) if isinstance(value, int | float) else f"a {type(value).__name__}"
-        return [
-            _message(
-                "E038",
-                f"JWKS_MAX_AGE must be a whole number of seconds from 1 to 86400, not {shown}.",
-                hint="itsme caches our JWKS 30 minutes to 24 hours and honours max-age in "
-                "between (D-AUTH 'Key rotation procedure'); the default is 3600.",
-                obj="ITSME['JWKS_MAX_AGE']",
-            )
-        ]
-    if value < ITSME_JWKS_CACHE_FLOOR:
-        return [
-            _message(
-                "W011",
-                f"JWKS_MAX_AGE is {value} seconds, but itsme keeps our JWKS at least 30 "
-                "minutes: a shorter max-age does not make a rotation reach itsme sooner.",
-                hint="Use 1800 or more (the default is 3600); rotations wait for itsme's "
-                "worst case anyway (manage.py itsme_keys rotate).",
-                obj="ITSME['JWKS_MAX_AGE']",
-            )
-        ]
-    return []
+    if invalid or value >= ITSME_JWKS_CACHE_FLOOR:
+        return invalid
+    return [_message("W011", _obj("JWKS_MAX_AGE"), value=value)]
 
 
 def _check_cache_alias(raw: Mapping[str, Any]) -> tuple[str | None, list[CheckMessage]]:
@@ -327,56 +221,31 @@ def _check_cache_alias(raw: Mapping[str, Any]) -> tuple[str | None, list[CheckMe
     aliases = [str(name) for name in getattr(settings, "CACHES", {})]
     if isinstance(alias, str) and alias in aliases:
         return alias, []
+    msg = None
+    suggestion = ""
     if isinstance(alias, str):
         close = difflib.get_close_matches(alias, aliases, n=1)
         suggestion = f" Did you mean {close[0]!r}?" if close else ""
-        msg = f"CACHE names the cache alias {alias!r}, which is not in settings.CACHES."
-        msg += suggestion
     else:
         msg = f"CACHE must be the name of a cache alias (a string), not a {type(alias).__name__}."
     known = ", ".join(repr(name) for name in aliases) or "none"
-    return None, [
-        _message(
-            "E020",
-            msg,
-            hint=f"Set CACHE to one of the aliases in settings.CACHES ({known}), or leave it "
-            "out to use 'default'.",
-            obj="ITSME['CACHE']",
-        )
-    ]
+    fields = {"alias": alias, "suggestion": suggestion, "known": known}
+    return None, [_message("E020", _obj("CACHE"), msg=msg, **fields)]
 
 
 def _check_request_by_reference(raw: Mapping[str, Any], backend: str) -> list[CheckMessage]:
     if raw.get("REQUEST_BY") != "reference" or not _is_cache_backend(backend, _DUMMY_CACHE):
         return []
-    return [
-        _message(
-            "E024",
-            "REQUEST_BY is 'reference', but the CACHE alias is a DummyCache, which stores "
-            "nothing: itsme could never fetch the request objects.",
-            hint="Point CACHE at a real cache (Redis, Memcached, database), or set REQUEST_BY "
-            "to 'value'.",
-            obj="ITSME['CACHE']",
-        )
-    ]
+    return [_message("E024", _obj("CACHE"))]
 
 
 def _check_production_environment(raw: Mapping[str, Any]) -> list[CheckMessage]:
     environment = raw.get("ENVIRONMENT")
-    if settings.DEBUG or not isinstance(environment, str) or issuer_problem(environment):
+    if settings.DEBUG or not isinstance(environment, str):
         return []
-    if not (environment.startswith("http://") and is_loopback_url(environment)):
+    if find_issuer_problem(environment) is not None or not environment.startswith("http://"):
         return []
-    return [
-        _message(
-            "W001",
-            "ENVIRONMENT is a plain http issuer on loopback (the itsme simulator) while DEBUG "
-            "is False.",
-            hint="Use 'e2e' or 'prd' outside development; the simulator is for tests and local "
-            "development only.",
-            obj="ITSME['ENVIRONMENT']",
-        )
-    ]
+    return [_message("W001", _obj("ENVIRONMENT"))] if is_loopback_url(environment) else []
 
 
 def _check_shared_cache(alias: str, backend: str) -> list[CheckMessage]:
@@ -388,16 +257,7 @@ def _check_shared_cache(alias: str, backend: str) -> list[CheckMessage]:
         what = "a LocMemCache, private to each process"
     else:
         return []
-    return [
-        _message(
-            "W002",
-            f"The CACHE alias {alias!r} is {what}: workers will not share itsme's discovery "
-            "document, keys or request objects while DEBUG is False.",
-            hint="Use a cache shared by every worker (Redis, Memcached, database or file "
-            "based) for the itsme CACHE alias.",
-            obj="ITSME['CACHE']",
-        )
-    ]
+    return [_message("W002", _obj("CACHE"), alias=alias, what=what)]
 
 
 def _max_entries(alias: str) -> int:
@@ -413,81 +273,45 @@ def _max_entries(alias: str) -> int:
 
 def _check_evicted_request_objects(alias: str, backend: str) -> list[CheckMessage]:
     """E028/W006: request objects in a cache that culls when anonymous visitors fill it."""
-    if _is_cache_backend(backend, _LOCMEM_CACHE):
-        return [
-            _message(
-                "E028",
-                f"REQUEST_BY is 'reference' but the CACHE alias {alias!r} is a LocMemCache: it "
-                f"keeps at most MAX_ENTRIES entries ({_max_entries(alias)}) and culls when full, "
-                "so a few hundred anonymous flow starts evict the request objects itsme is about "
-                "to fetch for waiting users (and other processes cannot serve them).",
-                hint="Point CACHE at a shared cache (Redis or Memcached), or set REQUEST_BY to "
-                "'value', which stores no request objects.",
-                obj="ITSME['CACHE']",
-            )
-        ]
-    culls = any(_is_cache_backend(backend, path) for path in _CULLING_CACHES)
     max_entries = _max_entries(alias)
+    if _is_cache_backend(backend, _LOCMEM_CACHE):
+        return [_message("E028", _obj("CACHE"), alias=alias, max_entries=max_entries)]
+    culls = any(_is_cache_backend(backend, path) for path in _CULLING_CACHES)
     if not culls or max_entries >= MIN_CULLING_MAX_ENTRIES:
         return []
-    return [
-        _message(
-            "W006",
-            f"REQUEST_BY is 'reference' and the CACHE alias {alias!r} culls entries once it "
-            f"holds MAX_ENTRIES ({max_entries}): anonymous flow starts can evict the request "
-            "objects itsme is about to fetch for waiting users.",
-            hint=f"Set OPTIONS['MAX_ENTRIES'] of that cache to at least "
-            f"{MIN_CULLING_MAX_ENTRIES}, use Redis or Memcached, or set REQUEST_BY to 'value'.",
-            obj="ITSME['CACHE']",
-        )
-    ]
+    minimum = MIN_CULLING_MAX_ENTRIES
+    return [_message("W006", _obj("CACHE"), alias=alias, max_entries=max_entries, minimum=minimum)]
+
+
+#: E029's hint when ``CLIENT_ADDRESS_HEADER`` is wrong (the registry's is about the limit).
+_CLIENT_ADDRESS_HEADER_HINT = (
+    "Name the header your reverse proxy sets as Django sees it, e.g. 'HTTP_X_FORWARDED_FOR' for "
+    "X-Forwarded-For, or leave it out to use REMOTE_ADDR."
+)
 
 
 def _check_flow_start_limit(raw: Mapping[str, Any], backend: str) -> list[CheckMessage]:
     """E029: the limit's settings; W007: no limit in production."""
-    messages: list[CheckMessage] = []
-    limit = raw.get("FLOW_START_LIMIT", DJANGO_SETTINGS["FLOW_START_LIMIT"])
-    header = raw.get("CLIENT_ADDRESS_HEADER", DJANGO_SETTINGS["CLIENT_ADDRESS_HEADER"])
-    if not is_flow_start_limit(limit):
-        shown = repr(limit) if isinstance(limit, int | float | str) else f"a {type(limit).__name__}"
-        messages.append(
-            _message(
-                "E029",
-                f"FLOW_START_LIMIT must be None or a whole number >= 0, not {shown}.",
-                hint="Set FLOW_START_LIMIT to the flow starts allowed per client address and "
-                "minute (default 20), or to None (or 0) for no limit.",
-                obj="ITSME['FLOW_START_LIMIT']",
-            )
-        )
-    if not is_client_address_header(header):
-        shown = repr(header) if isinstance(header, str) else f"a {type(header).__name__}"
-        messages.append(
-            _message(
-                "E029",
-                f"CLIENT_ADDRESS_HEADER must be None or a request.META key, not {shown}.",
-                hint="Name the header your reverse proxy sets as Django sees it, e.g. "
-                "'HTTP_X_FORWARDED_FOR' for X-Forwarded-For, or leave it out to use REMOTE_ADDR.",
-                obj="ITSME['CLIENT_ADDRESS_HEADER']",
-            )
-        )
+    messages = _check_value(
+        raw, "FLOW_START_LIMIT", is_flow_start_limit, "E029", expected="a whole number >= 0"
+    )
+    messages += _check_value(
+        raw,
+        "CLIENT_ADDRESS_HEADER",
+        is_client_address_header,
+        "E029",
+        expected="a request.META key",
+        hint=_CLIENT_ADDRESS_HEADER_HINT,
+    )
     if messages or settings.DEBUG:
         return messages
-    if not limit:
+    if not raw.get("FLOW_START_LIMIT", DJANGO_SETTINGS["FLOW_START_LIMIT"]):
         why = "FLOW_START_LIMIT is off"
     elif _is_cache_backend(backend, _DUMMY_CACHE):
         why = "the CACHE alias is a DummyCache, in which FLOW_START_LIMIT cannot count"
     else:
         return []
-    return [
-        _message(
-            "W007",
-            f"{why}: anonymous visitors can start any number of itsme flows, each of which "
-            "stores a session (and, with REQUEST_BY 'reference', a request object).",
-            hint="Keep FLOW_START_LIMIT (default 20 per client address and minute) and a "
-            "shared cache as CACHE, or limit /itsme/login/ in front of Django.",
-            obj="ITSME['FLOW_START_LIMIT']",
-        )
-    ]
+    return [_message("W007", _obj("FLOW_START_LIMIT"), why=why)]
 
 
 def _check_visitor_storage(
@@ -503,16 +327,20 @@ def _check_visitor_storage(
 #: Words in a service's name or CODE that mark it as a Confirm (approval) service for W004: the
 #: settings do not say a service's type, so this is a guess a site silences if it is wrong.
 CONFIRM_SERVICE_WORDS = ("confirm", "approv")
-_ARCHIVE_HINT = (
-    "Set ITSME['KEY_ARCHIVE'] to a file path and run 'manage.py itsme_archive_keys' daily "
-    "(cron), committing the file; see README.rst, Confirm evidence."
-)
 
 
 def _looks_like_confirm(name: object, service: object) -> bool:
     code = service.get("CODE") if isinstance(service, Mapping) else None
     words = f"{name} {code if isinstance(code, str) else ''}".lower()
     return any(word in words for word in CONFIRM_SERVICE_WORDS)
+
+
+def _has_confirm_service(raw: Mapping[str, Any]) -> bool:
+    """Whether a configured service looks like Confirm (W004, W009)."""
+    services = raw.get("SERVICES")
+    return isinstance(services, Mapping) and any(
+        _looks_like_confirm(name, service) for name, service in services.items()
+    )
 
 
 def check_deployment(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
@@ -522,63 +350,26 @@ def check_deployment(app_configs: Sequence[Any] | None = None, **kwargs: Any) ->
     :param app_configs: the apps being checked (unused: the setting is project-wide).
     :returns: W004 when it applies.
     """
-    raw = getattr(settings, "ITSME", None)
+    raw = itsme_setting()
     if not isinstance(raw, dict) or raw.get("KEY_ARCHIVE") is not None:
         return []
-    services = raw.get("SERVICES")
-    if not isinstance(services, Mapping) or not any(
-        _looks_like_confirm(name, service) for name, service in services.items()
-    ):
-        return []
-    return [
-        _message(
-            "W004",
-            "A Confirm service is configured but KEY_ARCHIVE is not set: Confirm evidence can "
-            "only be anchored on itsme's live JWKS, so it stops verifying once itsme rotates "
-            "its signing key.",
-            hint=_ARCHIVE_HINT,
-            obj="ITSME['KEY_ARCHIVE']",
-        )
-    ]
+    return [_message("W004", _obj("KEY_ARCHIVE"))] if _has_confirm_service(raw) else []
 
 
 def _check_key_archive(raw: Mapping[str, Any]) -> list[CheckMessage]:
     """E026/E027/W005: the ``KEY_ARCHIVE`` setting and its file."""
     value = raw.get("KEY_ARCHIVE", DJANGO_SETTINGS["KEY_ARCHIVE"])
-    obj = "ITSME['KEY_ARCHIVE']"
     if value is None:
         return []
-    if not is_key_archive(value):
-        return [
-            _message(
-                "E026",
-                f"KEY_ARCHIVE must be None or a file path, not {type(value).__name__}.",
-                hint=_ARCHIVE_HINT,
-                obj=obj,
-            )
-        ]
+    invalid = _check_value(raw, "KEY_ARCHIVE", is_key_archive, "E026")
+    if invalid:
+        return invalid
     try:
         read_archive(value)
     except KeyArchiveError as error:
         if isinstance(error.__cause__, FileNotFoundError):
-            return [
-                _message(
-                    "W005",
-                    f"The KEY_ARCHIVE file {str(value)!r} does not exist yet: Confirm evidence "
-                    "is anchored online only until it does.",
-                    hint="Run 'manage.py itsme_archive_keys' to create it (and daily from cron).",
-                    obj=obj,
-                )
-            ]
-        return [
-            _message(
-                "E027",
-                f"KEY_ARCHIVE: {error.message}",
-                hint="Restore the file from version control or a backup; never edit keys into "
-                "it by hand ('manage.py itsme_archive_keys --list' shows what it holds).",
-                obj=obj,
-            )
-        ]
+            return [_message("W005", _obj("KEY_ARCHIVE"), path=str(value))]
+        return [_message("E027", _obj("KEY_ARCHIVE"), error=error.message)]
     return []
 
 
@@ -590,7 +381,7 @@ def check_request_size(
     :param app_configs: the apps being checked (unused: the setting is project-wide).
     :returns: W009 when it applies.
     """
-    raw = getattr(settings, "ITSME", None)
+    raw = itsme_setting()
     if not isinstance(raw, dict):
         return []
     alias = raw.get("CACHE", DJANGO_SETTINGS["CACHE"])
@@ -613,23 +404,9 @@ def _check_request_size(raw: Mapping[str, Any], backend: str) -> list[CheckMessa
         return []
     if _is_cache_backend(backend, _DUMMY_CACHE) or _is_cache_backend(backend, _LOCMEM_CACHE):
         return []
-    services = raw.get("SERVICES")
-    if not isinstance(services, Mapping) or not any(
-        _looks_like_confirm(name, service) for name, service in services.items()
-    ):
+    if not _has_confirm_service(raw):
         return []
-    return [
-        _message(
-            "W009",
-            "REQUEST_BY is 'value' and a Confirm service is configured: a long free text (up to "
-            "7500 characters) makes an authorization URL over "
-            f"{MAX_AUTHORIZATION_URL_LENGTH} bytes, which django-itsme then sends by request_uri "
-            "on the request's host. itsme refuses a request_uri that was not registered.",
-            hint="Register the request URI base with itsme and set REQUEST_URI_BASE to it "
-            "(README: Request size), or keep Confirm texts short and silence this warning.",
-            obj="ITSME['REQUEST_URI_BASE']",
-        )
-    ]
+    return [_message("W009", _obj("REQUEST_URI_BASE"), max_length=MAX_AUTHORIZATION_URL_LENGTH)]
 
 
 def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
@@ -638,23 +415,17 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     :param app_configs: the apps being checked (unused: the setting is project-wide).
     :returns: the check messages, core problems in the core's order first.
     """
-    raw = getattr(settings, "ITSME", None)
+    raw = itsme_setting()
     _parsed, problems = inspect_settings()
     messages = [_problem_message(problem, raw) for problem in problems]
     if isinstance(raw, Mapping) and not isinstance(raw, dict):
         # The core accepts any mapping; the Django layer reads a plain dict (conf.py).
-        messages.append(
-            _message(
-                "E001",
-                f"ITSME must be a plain dict, not a {type(raw).__name__}.",
-                hint="Define ITSME = {...} in your settings.",
-                obj="ITSME",
-            )
-        )
+        msg = f"ITSME must be a plain dict, not a {type(raw).__name__}."
+        messages.append(_message("E001", "ITSME", msg=msg))
     if not isinstance(raw, dict):
         return messages
-    messages += _check_create_users(raw)
-    messages += _check_link_max_age(raw)
+    messages += _check_value(raw, "CREATE_USERS", _is_bool, "E019")
+    messages += _check_value(raw, "LINK_MAX_AGE", is_link_max_age, "E025")
     messages += _check_jwks_max_age(raw)
     alias, cache_messages = _check_cache_alias(raw)
     messages += cache_messages
@@ -680,37 +451,11 @@ def check_installation(
     messages: list[CheckMessage] = []
     backends = getattr(settings, "AUTHENTICATION_BACKENDS", [])
     if not _has_class(backends, BACKEND_PATH):
-        messages.append(
-            _message(
-                "E021",
-                f"AUTHENTICATION_BACKENDS does not include {BACKEND_PATH}: itsme logins would "
-                "be refused.",
-                hint=f"Add {BACKEND_PATH!r} (or a subclass) to AUTHENTICATION_BACKENDS.",
-                obj="AUTHENTICATION_BACKENDS",
-            )
-        )
+        messages.append(_message("E021", "AUTHENTICATION_BACKENDS", backend=BACKEND_PATH))
     middleware = getattr(settings, "MIDDLEWARE", None) or []
-    if not _has_class(middleware, SESSION_MIDDLEWARE):
-        messages.append(
-            _message(
-                "E022",
-                "MIDDLEWARE does not include SessionMiddleware: the itsme flow keeps its state, "
-                "nonce and PKCE verifier in the session.",
-                hint=f"Add {SESSION_MIDDLEWARE!r} (or a subclass) to MIDDLEWARE.",
-                obj="MIDDLEWARE",
-            )
-        )
-    if not _has_class(middleware, AUTHENTICATION_MIDDLEWARE):
-        messages.append(
-            _message(
-                "E023",
-                "MIDDLEWARE does not include AuthenticationMiddleware: the itsme callback "
-                "cannot log the user in.",
-                hint=f"Add {AUTHENTICATION_MIDDLEWARE!r} (or a subclass) to MIDDLEWARE, after "
-                "SessionMiddleware.",
-                obj="MIDDLEWARE",
-            )
-        )
+    for check_id, path in (("E022", SESSION_MIDDLEWARE), ("E023", AUTHENTICATION_MIDDLEWARE)):
+        if not _has_class(middleware, path):
+            messages.append(_message(check_id, "MIDDLEWARE", middleware=path))
     return messages
 
 

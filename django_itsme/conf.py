@@ -32,6 +32,7 @@ __all__ = [
     "is_jwks_max_age",
     "is_key_archive",
     "is_link_max_age",
+    "itsme_setting",
 ]
 
 #: The keys only the Django layer reads, with their defaults.
@@ -122,12 +123,21 @@ _lock = threading.Lock()
 _cached: ItsmeSettings | None = None
 
 
+def itsme_setting() -> Any:
+    """``settings.ITSME`` as the site wrote it (None when unset), unchecked.
+
+    For the system checks, which report on the raw value; everything else reads
+    :func:`get_settings`.
+    """
+    return getattr(settings, "ITSME", None)
+
+
 def inspect_settings() -> tuple[ItsmeSettings | None, list[Problem]]:
     """Parse ``settings.ITSME`` without raising: the settings (or None) and every problem.
 
     Used by the system checks; the Django keys' own problems are reported by ``checks.py``.
     """
-    raw = getattr(settings, "ITSME", None)
+    raw = itsme_setting()
     config, problems = parse_config(raw, extra_keys=DJANGO_SETTINGS)
     if config is None or not isinstance(raw, dict):
         return None, problems

@@ -19,6 +19,7 @@ from .environments import ENVIRONMENTS, find_issuer_problem, is_loopback_url, re
 from .errors import ConfigurationError
 from .http import DEFAULT_TIMEOUT
 from .keys import KeyProblem, PrivateKeys, inspect_private_jwks
+from .problem_registry import CORE_CHECKS, issuer_problem_id, key_problem_id
 from .services import ACR_LEVELS, ACR_MISSING_CHOICES, AcrLevel, AcrMissing, Service
 
 __all__ = [
@@ -51,40 +52,9 @@ ID_TOKEN_SIGNING_ALGS: tuple[str, ...] = ("RS256", "HS256")
 #: §10.1), and RFC 7518 §3.2 requires an HMAC-SHA-256 key of at least 256 bits.
 MIN_CLIENT_SECRET_OCTETS = 32
 
-#: Every problem this module reports: id -> what it is about. The ids are stable: the Django
-#: system checks are ``django_itsme.<id>`` and README.rst lists them.
-PROBLEMS: dict[str, str] = {
-    "E001": "The ITSME setting is missing or is not a dict.",
-    "E002": "ITSME has an unknown key.",
-    "E003": "CLIENT_ID is missing or invalid.",
-    "E004": "ENVIRONMENT is not 'e2e', 'prd' or an issuer URL.",
-    "E005": "ENVIRONMENT is a plain http URL outside loopback.",
-    "E006": "PRIVATE_JWKS is not set.",
-    "E007": "PRIVATE_JWKS cannot be read or parsed.",
-    "E008": "A key in PRIVATE_JWKS is unusable (not RSA, too short, not private).",
-    "E009": "PRIVATE_JWKS lacks a 'sig' or 'enc' key, or a kid.",
-    "E010": "SERVICES is missing, empty or not a dict.",
-    "E011": "A service is invalid (not a dict, unknown key, bad name or CODE).",
-    "E012": "A service's SCOPES are invalid.",
-    "E013": "A service's CLAIMS or CLAIMS_IN are invalid.",
-    "E014": "A service's ACR is not 'basic' or 'advanced', or its ACR_MISSING is invalid.",
-    "E015": "REDIRECT_URI is not an absolute https URL.",
-    "E016": "REQUEST_BY is not 'value' or 'reference'.",
-    "E017": "HTTP_TIMEOUT is not a positive number of seconds.",
-    "E018": "LEEWAY is not a number of seconds between 0 and 300.",
-    "E034": "REQUEST_URI_BASE is not an https URL with an explicit :443 ending in '/'.",
-    "E035": "REQUEST_OBJECT_AUD is not 'issuer', 'authorization_endpoint' or an https URL.",
-    "E036": "ENCRYPT_CLIENT_ASSERTION is not True or False.",
-    "E037": "TOKEN_AUTH_METHOD, CLIENT_SECRET or ID_TOKEN_SIGNING_ALG is invalid or they "
-    "do not fit together.",
-}
-
-_KEY_PROBLEM_IDS: dict[str, str] = {
-    "missing": "E006",
-    "unreadable": "E007",
-    "unusable": "E008",
-    "roles": "E009",
-}
+#: Every problem this module reports: id -> what it is about, from the one registry
+#: (:mod:`~django_itsme.core.problem_registry`). The Django system checks are ``django_itsme.<id>``.
+PROBLEMS: dict[str, str] = {check_id: spec.text for check_id, spec in CORE_CHECKS.items()}
 
 #: The settings keys the core reads, with their defaults (None: required or no default).
 CORE_SETTINGS: dict[str, Any] = {
@@ -207,7 +177,7 @@ def parse_config(
     :returns: the configuration (None when any error was found) and every problem.
     """
     if not isinstance(settings, Mapping):
-        return None, [Problem("E001", PROBLEMS["E001"], "Define ITSME = {...} in your settings.")]
+        return None, [Problem("E001", PROBLEMS["E001"], CORE_CHECKS["E001"].hint)]
     problems: list[Problem] = []
     known = [*CORE_SETTINGS, *extra_keys]
     for key in settings:
@@ -381,7 +351,7 @@ def _check_environment(environment: Any, problems: list[Problem]) -> str | None:
     problem = find_issuer_problem(environment)
     if problem is None:
         return resolve_issuer(environment)
-    problem_id = "E005" if problem.kind == "plain_http" else "E004"
+    problem_id = issuer_problem_id(problem)
     hint = "Use 'e2e' for itsme's sandbox, 'prd' for production"
     hint += ", or the simulator's http://127.0.0.1:<port>/v2 issuer."
     if isinstance(environment, str) and environment not in ENVIRONMENTS:
@@ -416,7 +386,7 @@ def _key_problem(problem: KeyProblem, source: Any) -> Problem:
         f"--out {target} (without Django: python -m django_itsme.core.keygen --out {target})"
     )
     hint += "." if path else ", and set PRIVATE_JWKS to that file's path."
-    return Problem(_KEY_PROBLEM_IDS[problem.kind], problem.message, hint, "PRIVATE_JWKS")
+    return Problem(key_problem_id(problem), problem.message, hint, "PRIVATE_JWKS")
 
 
 def _key_file(source: Any) -> str | None:

@@ -531,7 +531,7 @@ def test_every_id_is_registered_once() -> None:
 
 def test_an_unregistered_id_is_a_programming_error() -> None:
     with pytest.raises(KeyError, match="E999"):
-        checks._message("E999", "Never.", hint="Never.", obj="ITSME")
+        checks._message("E999", "ITSME", msg="Never.", hint="Never.")
 
 
 def test_class_lookup_compares_strings_when_the_class_cannot_be_imported() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from django_itsme.checks import CHECKS
+from django_itsme.check_registry import CHECKS
 from django_itsme.conf import DJANGO_SETTINGS
 from django_itsme.core.config import CORE_SETTINGS
 from django_itsme.failures import BY_CODE
