@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar, Final, Literal, TypeAlias
 
-from django_itsme.core.claims import CLAIM_PREFIX
+from django_itsme.core.claim_names import CLAIM_PREFIX
 from django_itsme.core.errors import TemplateError
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from django_itsme.core.claims import (
+from django_itsme.core.claim_names import (
     CLAIM_BE_EID_SN,
     CLAIM_BE_NATIONAL_NUMBER,
     CLAIM_BIRTHDATE_AS_STRING,
@@ -31,22 +31,30 @@ from django_itsme.core.claims import (
     SCOPE_CLAIMS,
     STANDARD_CLAIMS,
     SUPPORTED_SCOPES,
-    Address,
-    Device,
-    EidCard,
-    IdentityClaims,
-    Nationality,
-    Photo,
-    PlaceOfBirth,
     build_claims_request,
     claim_name_problem,
-    is_valid_belgian_national_number,
-    normalize_belgian_national_number,
-    parse_identity_claims,
     resolve_claim_names,
     scope_problem,
 )
 from django_itsme.core.errors import ConfigurationError
+from django_itsme.core.identity_claims import (
+    Account,
+    Address,
+    AppInstallation,
+    Device,
+    EidCard,
+    FraudSignals,
+    IdentityClaims,
+    Nationality,
+    Photo,
+    PlaceOfBirth,
+    parse_identity_claims,
+)
+from django_itsme.core.national_numbers import (
+    NationalNumber,
+    is_valid_belgian_national_number,
+    normalize_belgian_national_number,
+)
 
 
 def national_number(body: str, *, born_after_1999: bool = False) -> str:
@@ -151,7 +159,7 @@ def test_single_string_is_one_name_not_letters() -> None:
 
 
 def test_unknown_name_suggests_close_match() -> None:
-    with pytest.raises(ConfigurationError, match=r"'nationalty'.*did you mean 'nationality'"):
+    with pytest.raises(ConfigurationError, match=r"'nationalty'.*Did you mean 'nationality'"):
         resolve_claim_names(["nationalty"])
 
 
@@ -164,13 +172,13 @@ def test_bare_itsme_suffix_suggests_full_uri() -> None:
 def test_wrong_case_suggests_friendly_name() -> None:
     problem = claim_name_problem("EID")
     assert problem is not None
-    assert "did you mean 'eid'" in problem
+    assert "Did you mean 'eid'" in problem
 
 
 def test_unknown_name_without_close_match_lists_friendly_names() -> None:
     problem = claim_name_problem("qqqqqqqq")
     assert problem is not None
-    assert "did you mean" not in problem
+    assert "Did you mean" not in problem
     assert "city_of_birth" in problem
 
 
@@ -221,7 +229,7 @@ def test_scope_accepted(scope: str) -> None:
 def test_scope_unknown_suggests() -> None:
     problem = scope_problem("profle")
     assert problem is not None
-    assert "did you mean 'profile'" in problem
+    assert "Did you mean 'profile'" in problem
 
 
 @pytest.mark.parametrize("scope", ["service:", "", "two words", "Profile2000xyz"])
@@ -258,7 +266,7 @@ def test_claims_request_refuses_unknown_scope() -> None:
 
 
 def test_claims_request_refuses_unknown_claim() -> None:
-    with pytest.raises(ConfigurationError, match="did you mean 'photo'"):
+    with pytest.raises(ConfigurationError, match="Did you mean 'photo'"):
         build_claims_request(scopes=[], claims=["phto"])
 
 
@@ -811,8 +819,6 @@ def test_card_without_card_number_has_no_normalised_number() -> None:
 def test_fraud_signals_are_typed() -> None:
     from ipaddress import IPv6Address
 
-    from django_itsme.core.claims import Account, AppInstallation, FraudSignals
-
     parsed = parse_identity_claims(
         {
             CLAIM_PREFIX + "app": {
@@ -871,7 +877,6 @@ def test_fraud_signals_friendly_name() -> None:
 
 # ----------------------------------------------------------------------------- national numbers
 def test_national_numbers_of_every_country() -> None:
-    from django_itsme.core.claims import NationalNumber
 
     parsed = parse_identity_claims(
         {
