@@ -24,7 +24,6 @@ Only the Python standard library, ``requests`` and ``jwcrypto`` are imported her
 """
 
 from .cache import Cache, MemoryCache
-from .claims import IdentityClaims, parse_identity_claims
 from .client import AuthenticationRequest, ItsmeClient, UserDetails
 from .config import PROBLEMS, ClientConfig, Problem, parse_config
 from .confirm import FreeTextTemplate, PaymentTemplate
@@ -47,6 +46,7 @@ from .errors import (
     UserinfoError,
 )
 from .http import HttpClient
+from .identity_claims import IdentityClaims, parse_identity_claims
 from .keys import PrivateKeys, load_private_keys
 from .services import ACR_ADVANCED, ACR_BASIC, Service
 

@@ -28,7 +28,7 @@ from .authorize import (
     read_authorization_error,
 )
 from .cache import Cache, MemoryCache
-from .claims import IdentityClaims, build_claims_request, parse_identity_claims
+from .claim_names import build_claims_request
 from .config import ClientConfig, RequestBy
 from .confirm import ConfirmTemplate
 from .discovery import (
@@ -40,6 +40,7 @@ from .discovery import (
 from .errors import AuthorizationDenied, ConfigurationError
 from .http import HttpClient
 from .id_token import validate_id_token_claims
+from .identity_claims import IdentityClaims, parse_identity_claims
 from .jwks import JWKS_TTL, ProviderKeys
 from .keys import KeySource
 from .picture import fetch_picture

@@ -7,20 +7,25 @@ The keys are those of the ``ITSME`` Django setting (DESIGN.md §1); a script use
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from . import claims as claims_module
+from .claim_names import (
+    CLAIMS_MEMBERS,
+    DEFAULT_CLAIMS_MEMBER,
+    SUPPORTED_SCOPES,
+    claim_name_problem,
+)
 from .environments import ENVIRONMENTS, find_issuer_problem, is_loopback_url, resolve_issuer
 from .errors import ConfigurationError
 from .http import DEFAULT_TIMEOUT
 from .keys import KeyProblem, PrivateKeys, inspect_private_jwks
 from .problem_registry import CORE_CHECKS, issuer_problem_id, key_problem_id
 from .services import ACR_LEVELS, ACR_MISSING_CHOICES, AcrLevel, AcrMissing, Service
+from .spelling import did_you_mean
 
 __all__ = [
     "CORE_SETTINGS",
@@ -161,11 +166,6 @@ class ClientConfig:
             ) from None
 
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1)
-    return f" Did you mean {match[0]!r}?" if match else ""
-
-
 def parse_config(
     settings: Any, *, extra_keys: Iterable[str] = ()
 ) -> tuple[ClientConfig | None, list[Problem]]:
@@ -185,7 +185,7 @@ def parse_config(
             problems.append(
                 Problem(
                     "E002",
-                    f"Unknown key {key!r}.{_did_you_mean(str(key), known)}",
+                    f"Unknown key {key!r}.{did_you_mean(str(key), known)}",
                     f"Known keys: {', '.join(known)}.",
                     str(key),
                 )
@@ -355,7 +355,7 @@ def _check_environment(environment: Any, problems: list[Problem]) -> str | None:
     hint = "Use 'e2e' for itsme's sandbox, 'prd' for production"
     hint += ", or the simulator's http://127.0.0.1:<port>/v2 issuer."
     if isinstance(environment, str) and environment not in ENVIRONMENTS:
-        hint = hint + _did_you_mean(environment, ENVIRONMENTS)
+        hint = hint + did_you_mean(environment, ENVIRONMENTS)
     message = f"ENVIRONMENT {problem.message}"
     if environment is None:
         message = "ENVIRONMENT is missing: it must be 'e2e', 'prd' or an issuer URL."
@@ -440,7 +440,7 @@ def _check_service(name: Any, entry: Any, problems: list[Problem]) -> Service | 
             problems.append(
                 Problem(
                     "E011",
-                    f"{where} has an unknown key {key!r}.{_did_you_mean(str(key), _SERVICE_KEYS)}",
+                    f"{where} has an unknown key {key!r}.{did_you_mean(str(key), _SERVICE_KEYS)}",
                     f"Service keys: {', '.join(_SERVICE_KEYS)}.",
                     f"{where}.{key}",
                 )
@@ -461,13 +461,13 @@ def _check_service(name: Any, entry: Any, problems: list[Problem]) -> Service | 
         problems.append(Problem("E012", f"{where}.SCOPES must be a list of strings.", "", where))
     else:
         for scope in scopes:
-            if scope not in claims_module.SUPPORTED_SCOPES:
-                supported = claims_module.SUPPORTED_SCOPES
+            if scope not in SUPPORTED_SCOPES:
+                supported = sorted(SUPPORTED_SCOPES)
                 problems.append(
                     Problem(
                         "E012",
-                        f"{where}.SCOPES has {scope!r}.{_did_you_mean(scope, supported)}",
-                        f"Supported scopes (D-AREQ): {', '.join(sorted(supported))}.",
+                        f"{where}.SCOPES has {scope!r}.{did_you_mean(scope, supported)}",
+                        f"Supported scopes (D-AREQ): {', '.join(supported)}.",
                         f"{where}.SCOPES",
                     )
                 )
@@ -477,7 +477,7 @@ def _check_service(name: Any, entry: Any, problems: list[Problem]) -> Service | 
         problems.append(Problem("E013", f"{where}.CLAIMS must be a list of strings.", "", where))
     else:
         for claim in claim_names:
-            problem = claims_module.claim_name_problem(claim)
+            problem = claim_name_problem(claim)
             if problem is not None:
                 problems.append(
                     Problem(
@@ -510,8 +510,8 @@ def _check_service(name: Any, entry: Any, problems: list[Problem]) -> Service | 
                 f"{where}.ACR_MISSING",
             )
         )
-    claims_in = entry.get("CLAIMS_IN", claims_module.DEFAULT_CLAIMS_MEMBER)
-    if claims_in not in claims_module.CLAIMS_MEMBERS:
+    claims_in = entry.get("CLAIMS_IN", DEFAULT_CLAIMS_MEMBER)
+    if claims_in not in CLAIMS_MEMBERS:
         problems.append(
             Problem(
                 "E013",

@@ -24,7 +24,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar, Final, Literal, TypeAlias
 
-from django_itsme.core.claims import CLAIM_PREFIX
+import iso4217
+from stdnum import iban as stdnum_iban
+from stdnum import numdb
+from stdnum.exceptions import InvalidChecksum, ValidationError
+
+from django_itsme.core.claim_names import CLAIM_PREFIX
 from django_itsme.core.errors import TemplateError
 
 __all__ = [
@@ -106,130 +111,36 @@ _DIGITS: Final = re.compile(r"[0-9]+")
 _DECIMAL: Final = re.compile(r"[0-9]*[.,][0-9]+|[0-9]+[.,][0-9]*")
 _CURRENCY_SHAPE: Final = re.compile(r"[A-Z]{3}")
 
-#: Active ISO 4217 alphabetic codes (list one, 2025 edition, including the Caribbean guilder XCG
-#: and keeping ANG and BGN during their changeovers), *without* the codes that cannot be the
-#: currency of a payment: precious metals (XAU, XAG, XPD, XPT), bond-market units (XBA-XBD), the
-#: SDR and its relatives (XDR, XSU, XUA), the testing code XTS and "no currency" XXX.
-_ISO_4217_CODES: Final = """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
-    BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP
-    ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK
-    JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK
-    MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN
-    PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS
-    TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG
-    XOF XPF YER ZAR ZMW ZWG
-"""
-ISO_4217_CURRENCIES: Final = frozenset(_ISO_4217_CODES.split())
-
-#: IBAN length per country code (ISO 13616, SWIFT IBAN registry): every SEPA country, the other
-#: registry countries most often met, and territories that have their own code but use the
-#: parent country's format (French overseas territories, Åland, the Crown Dependencies).
-IBAN_LENGTHS: Final[Mapping[str, int]] = MappingProxyType(
-    {
-        # SEPA
-        "AD": 24,
-        "AL": 28,
-        "AT": 20,
-        "BE": 16,
-        "BG": 22,
-        "CH": 21,
-        "CY": 28,
-        "CZ": 24,
-        "DE": 22,
-        "DK": 18,
-        "EE": 20,
-        "ES": 24,
-        "FI": 18,
-        "FR": 27,
-        "GB": 22,
-        "GI": 23,
-        "GR": 27,
-        "HR": 21,
-        "HU": 28,
-        "IE": 22,
-        "IS": 26,
-        "IT": 27,
-        "LI": 21,
-        "LT": 20,
-        "LU": 20,
-        "LV": 21,
-        "MC": 27,
-        "MD": 24,
-        "ME": 22,
-        "MK": 19,
-        "MT": 31,
-        "NL": 18,
-        "NO": 15,
-        "PL": 28,
-        "PT": 25,
-        "RO": 24,
-        "RS": 22,
-        "SE": 24,
-        "SI": 19,
-        "SK": 24,
-        "SM": 27,
-        "VA": 22,
-        # territories using the parent country's IBAN format
-        "AX": 18,
-        "BL": 27,
-        "GF": 27,
-        "GG": 22,
-        "GP": 27,
-        "IM": 22,
-        "JE": 22,
-        "MF": 27,
-        "MQ": 27,
-        "NC": 27,
-        "PF": 27,
-        "PM": 27,
-        "RE": 27,
-        "TF": 27,
-        "WF": 27,
-        "YT": 27,
-        # other registry countries
-        "AE": 23,
-        "AZ": 28,
-        "BA": 20,
-        "BH": 22,
-        "BR": 29,
-        "BY": 28,
-        "CR": 22,
-        "DO": 28,
-        "EG": 29,
-        "FO": 18,
-        "GE": 22,
-        "GL": 18,
-        "GT": 28,
-        "IL": 23,
-        "IQ": 23,
-        "JO": 30,
-        "KW": 30,
-        "KZ": 20,
-        "LB": 28,
-        "LC": 32,
-        "MR": 27,
-        "MU": 30,
-        "PK": 24,
-        "PS": 29,
-        "QA": 29,
-        "SA": 24,
-        "SC": 31,
-        "ST": 25,
-        "SV": 28,
-        "TL": 23,
-        "TN": 24,
-        "TR": 26,
-        "UA": 29,
-        "VG": 24,
-        "XK": 20,
-    }
+#: Active ISO 4217 alphabetic codes that can be the currency of a payment: list one of the ISO
+#: 4217 maintenance agency as shipped by the ``iso4217`` package (its version is the list's
+#: publication date), without the entries that have no minor unit ("N.A." in the list: precious
+#: metals XAU, XAG, XPD, XPT, bond-market units XBA-XBD, the SDR XDR and its relatives XSU and
+#: XUA, the testing code XTS and "no currency" XXX). A withdrawn code (BEF, HRK, and since the
+#: 2026-01-01 list BGN, ANG, CUC) is refused because it is no longer in the list.
+ISO_4217_CURRENCIES: Final = frozenset(
+    currency.code for currency in iso4217.Currency if currency.exponent is not None
 )
-#: The display group size of an IBAN in its "print format" (ISO 13616-1).
-_IBAN_GROUP: Final = 4
-#: ISO 7064 MOD 97-10: a valid IBAN leaves this remainder.
-_IBAN_REMAINDER: Final = 1
-_IBAN_MOD: Final = 97
+
+#: The IBAN registry of SWIFT (ISO 13616) as shipped by ``python-stdnum``, which also checks each
+#: country's account-number structure and, where it has one, the national check (``stdnum.be``,
+#: ``stdnum.es``, ...). Territories that use a parent country's IBANs (the French overseas
+#: territories, Åland, the Crown Dependencies) are not in it: their IBANs start with FR, FI, GB.
+_IBAN_REGISTRY: Final = numdb.get("iban")
+#: One BBAN field of a registry entry: ``3!n`` is exactly three digits.
+_BBAN_FIELD: Final = re.compile(r"([0-9]+)!")
+
+
+def _registered_lengths() -> dict[str, int]:
+    """Each registry country's IBAN length: four plus its BBAN's fields (``BE``: 4 + 3+7+2)."""
+    return {
+        low: 4 + sum(int(length) for length in _BBAN_FIELD.findall(props["bban"]))
+        for _length, low, high, props, _children in _IBAN_REGISTRY.prefixes
+        if low == high and "bban" in props
+    }
+
+
+#: IBAN length per country code of the registry, e.g. ``{"BE": 16, "NL": 18, ...}``.
+IBAN_LENGTHS: Final[Mapping[str, int]] = MappingProxyType(_registered_lengths())
 
 #: Length of :meth:`describe`'s one-line summary, for admin lists and log lines.
 DESCRIBE_MAX_LENGTH: Final = 80
@@ -426,19 +337,15 @@ def _check_currency(currency: object) -> str:
     return currency
 
 
-def _iban_remainder(iban: str) -> int:
-    """ISO 7064 MOD 97-10 of an IBAN: the first four characters moved to the end, letters
-    replaced by 10..35, the resulting number taken modulo 97 (ISO 13616)."""
-    rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(character, 36)) for character in rearranged)) % _IBAN_MOD
-
-
 def normalize_iban(value: str) -> str:
     """Check an IBAN and return it in its electronic format (no spaces, upper case).
 
     Rules (ISO 13616): letters and digits only once spaces are removed; a country code known to
     :data:`IBAN_LENGTHS`; two check digits; the length registered for that country; the ISO 7064
-    MOD 97-10 checksum equal to 1. The message of a refusal never repeats the IBAN.
+    MOD 97-10 checksum equal to 1; the account part shaped as registered for the country, and its
+    national check digits where python-stdnum knows them (Belgium, Spain, Montenegro, Norway). A
+    bank code missing from python-stdnum's bank lists is accepted: those lists lag behind.
+    The message of a refusal never repeats the IBAN.
 
     :param value: the IBAN, spaces and lower case allowed (``be68 5390 0754 7034``).
     :returns: the IBAN without spaces, upper case (``BE68539007547034``).
@@ -463,10 +370,26 @@ def normalize_iban(value: str) -> str:
         raise TemplateError(
             f"An IBAN from {country} has {expected} characters; this one has {len(iban)}."
         )
-    if _iban_remainder(iban) != _IBAN_REMAINDER:
+    try:
+        stdnum_iban.validate(iban, check_country=False)
+    except InvalidChecksum:
         raise TemplateError(
             "The IBAN's check digits do not match (ISO 7064 MOD 97-10); look for a typing error."
-        )
+        ) from None
+    except ValidationError:
+        raise TemplateError(
+            f"The IBAN's account part is not shaped as the registry says for {country} "
+            f"(ISO 13616); look for a typing error."
+        ) from None
+    try:
+        stdnum_iban.validate(iban, check_country=True)
+    except InvalidChecksum:
+        raise TemplateError(
+            f"The account number inside the IBAN fails {country}'s own check digits; look for a "
+            f"typing error."
+        ) from None
+    except ValidationError:
+        pass  # a bank code missing from python-stdnum's bank list: new banks come first
     return iban
 
 
@@ -477,8 +400,7 @@ def format_iban(value: str) -> str:
     :returns: e.g. ``BE68 5390 0754 7034``.
     :raises TemplateError: the value is not a valid IBAN (see :func:`normalize_iban`).
     """
-    iban = normalize_iban(value)
-    return " ".join(iban[i : i + _IBAN_GROUP] for i in range(0, len(iban), _IBAN_GROUP))
+    return stdnum_iban.format(normalize_iban(value))
 
 
 @dataclass(frozen=True, slots=True, init=False)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .claims import Photo
 from .environments import connection_host
 from .errors import UserinfoError
 from .http import HttpClient
+from .identity_claims import Photo
 
 __all__ = ["MAX_PICTURE_BYTES", "fetch_picture"]
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .claims import CLAIM_PHOTO, DEFAULT_CLAIMS_MEMBER, SCOPE_CLAIMS, ClaimsMember
+from .claim_names import CLAIM_PHOTO, DEFAULT_CLAIMS_MEMBER, SCOPE_CLAIMS, ClaimsMember
 
 __all__ = [
     "ACR_ADVANCED",

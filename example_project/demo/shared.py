@@ -14,8 +14,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import pgettext_lazy
 
-from django_itsme.core.claims import Address, Device, IdentityClaims, Nationality, PlaceOfBirth
 from django_itsme.core.client import UserDetails
+from django_itsme.core.identity_claims import (
+    Address,
+    Device,
+    IdentityClaims,
+    Nationality,
+    PlaceOfBirth,
+)
 
 __all__ = [
     "SESSION_KEY",

@@ -281,6 +281,9 @@ def test_currency_accepted(currency: str) -> None:
         ("BEF", "not an active ISO 4217"),  # Belgian franc, withdrawn
         ("XTS", "not an active ISO 4217"),  # testing code
         ("XAU", "not an active ISO 4217"),  # gold
+        ("BGN", "not an active ISO 4217"),  # Bulgaria adopted the euro (list of 2026-01-01)
+        ("ANG", "not an active ISO 4217"),  # replaced by XCG
+        ("CUC", "not an active ISO 4217"),  # Cuban convertible peso, withdrawn
         (978, "must be a string"),
     ],
 )
@@ -293,6 +296,19 @@ def test_currency_table() -> None:
     assert "EUR" in ISO_4217_CURRENCIES
     assert all(len(code) == 3 and code.isupper() for code in ISO_4217_CURRENCIES)
     assert {"XXX", "XTS", "HRK", "VEF"}.isdisjoint(ISO_4217_CURRENCIES)
+
+
+def test_currency_table_is_the_iso_list_without_units_lacking_a_minor_unit() -> None:
+    import iso4217
+
+    listed = {currency.code for currency in iso4217.Currency}
+    no_minor_unit = {"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS"}
+    no_minor_unit |= {"XUA", "XXX"}
+    assert listed - ISO_4217_CURRENCIES == no_minor_unit
+    assert listed > ISO_4217_CURRENCIES
+    # Funds codes and supranational currencies with a minor unit stay payable, as before;
+    # the Arab Monetary Fund's accounting dinar (XAD, new in the list) is accepted like them.
+    assert {"BOV", "CHE", "CHW", "USN", "XAF", "XOF", "XCD", "XCG", "XAD"} <= ISO_4217_CURRENCIES
 
 
 @pytest.mark.parametrize("iban", VALID_IBANS)
@@ -364,6 +380,41 @@ def test_iban_table_has_sepa_countries() -> None:
     sepa += " NO PL PT RO SE SI SK SM VA"
     assert set(sepa.split()) <= set(IBAN_LENGTHS)
     assert (IBAN_LENGTHS["BE"], IBAN_LENGTHS["NL"], IBAN_LENGTHS["MT"]) == (16, 18, 31)
+
+
+# ----------------------------------------------------------------------------- IBAN rules
+# The IBAN rules come from python-stdnum (SWIFT's registry, each country's account structure and,
+# for BE, ES, ME and NO, the national check digits). These pin where it is stricter or looser
+# than the hand-kept length table it replaced; check digits computed once and written out.
+def test_registry_countries_beyond_the_old_table_are_accepted() -> None:
+    assert normalize_iban("FK88 SC12 3456 7890 12") == "FK88SC123456789012"  # Falklands
+    assert normalize_iban("YE15CBYE0001018861234567891234") == "YE15CBYE0001018861234567891234"
+
+
+def test_territory_codes_outside_the_registry_are_refused() -> None:
+    # Guadeloupe banks issue FR IBANs; GP is not an IBAN country (the old table accepted it).
+    with pytest.raises(TemplateError, match="country code 'GP' is not known"):
+        normalize_iban("GP1120041010050500013M02606")
+    assert {"GP", "AX", "JE", "GG", "IM", "RE"}.isdisjoint(IBAN_LENGTHS)
+
+
+def test_account_part_must_have_the_registered_shape() -> None:
+    # Valid MOD 97-10 check digits, but Belgium's account part is 12 digits (3!n7!n2!n).
+    with pytest.raises(TemplateError, match="not shaped as the registry says for BE"):
+        normalize_iban("BE3453900754703A")
+
+
+def test_national_check_digits_are_checked() -> None:
+    # Valid IBAN check digits around a Belgian account number whose own check (mod 97) fails.
+    with pytest.raises(TemplateError, match="fails BE's own check digits"):
+        normalize_iban("BE41539007547035")
+
+
+def test_bank_code_unknown_to_the_library_is_accepted() -> None:
+    from stdnum.be import iban as belgian_iban
+
+    assert not belgian_iban.is_valid(IBAN_BE)  # bank 539 is not in python-stdnum's list
+    assert normalize_iban(IBAN_BE) == IBAN_BE
 
 
 def test_format_iban_in_groups_of_four() -> None:

@@ -1,4 +1,4 @@
-"""Claim names, the ``claims`` request parameter and the forgiving claim reader (no Django)."""
+"""The forgiving claim reader: ``parse_identity_claims`` and its typed result (no Django)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from django_itsme.core.claims import (
+from django_itsme.core.claim_names import (
     CLAIM_BE_EID_SN,
     CLAIM_BE_NATIONAL_NUMBER,
     CLAIM_BIRTHDATE_AS_STRING,
@@ -27,297 +27,24 @@ from django_itsme.core.claims import (
     CLAIM_VALIDITY_FROM,
     CLAIM_VALIDITY_TO,
     CLAIM_VERIFICATION_DATE,
-    FRIENDLY_CLAIMS,
-    SCOPE_CLAIMS,
-    STANDARD_CLAIMS,
-    SUPPORTED_SCOPES,
+)
+from django_itsme.core.identity_claims import (
+    Account,
     Address,
+    AppInstallation,
     Device,
     EidCard,
+    FraudSignals,
     IdentityClaims,
     Nationality,
     Photo,
     PlaceOfBirth,
-    build_claims_request,
-    claim_name_problem,
-    is_valid_belgian_national_number,
-    normalize_belgian_national_number,
     parse_identity_claims,
-    resolve_claim_names,
-    scope_problem,
 )
-from django_itsme.core.errors import ConfigurationError
+from tests.core.test_national_numbers import BORN_1985, BORN_2003
 
-
-def national_number(body: str, *, born_after_1999: bool = False) -> str:
-    """Complete nine digits (YYMMDDxxx) with their mod-97 check digits."""
-    check = 97 - int(("2" if born_after_1999 else "") + body) % 97
-    return f"{body}{check:02d}"
-
-
-# Computed with the helper above and written out, so a bug in the helper cannot hide one in the
-# code under test: born 1985-07-15 (sequence 123, male) and 2003-02-01 (sequence 456, female).
-BORN_1985 = "85071512397"
-BORN_2003 = "03020145608"
-
-# 1x1 JPEG-ish bytes: only the start matters for sniffing; 0xFB/0xFF make "+" / "/" appear in
 # standard base64 and "-" / "_" in the URL-safe form.
 PHOTO_BYTES = b"\xff\xd8\xff\xe0\xfb\xef\xbe\xff\x00JFIF"
-
-
-# ----------------------------------------------------------------------------- constants
-def test_claim_uris_share_the_v2_prefix() -> None:
-    assert CLAIM_PREFIX == "http://itsme.services/v2/claim/"
-    assert CLAIM_BE_EID_SN == "http://itsme.services/v2/claim/BEeidSn"
-    for uris in FRIENDLY_CLAIMS.values():
-        assert all(uri.startswith(CLAIM_PREFIX) for uri in uris)
-
-
-def test_friendly_names_of_the_vendor_sdk() -> None:
-    assert FRIENDLY_CLAIMS["eid"] == (
-        CLAIM_BE_NATIONAL_NUMBER,
-        CLAIM_BE_EID_SN,
-        CLAIM_ISSUANCE_LOCALITY,
-        CLAIM_VALIDITY_FROM,
-        CLAIM_VALIDITY_TO,
-    )
-    assert FRIENDLY_CLAIMS["city_of_birth"] == (CLAIM_PLACE_OF_BIRTH,)
-    assert FRIENDLY_CLAIMS["nationality"] == (CLAIM_CITIZENSHIP, CLAIM_CITIZENSHIP_AS_ISO)
-    assert FRIENDLY_CLAIMS["device"] == (CLAIM_DEVICE,)
-    assert FRIENDLY_CLAIMS["photo"] == (CLAIM_PHOTO,)
-    assert FRIENDLY_CLAIMS["id_document"] == (
-        CLAIM_ID_DOCUMENT_SN,
-        CLAIM_ID_DOCUMENT_TYPE,
-        CLAIM_ID_ISSUING_COUNTRY,
-        CLAIM_VALIDITY_TO,
-    )
-
-
-def test_friendly_claims_are_read_only() -> None:
-    with pytest.raises(TypeError):
-        FRIENDLY_CLAIMS["eid"] = ()  # type: ignore[index]
-
-
-def test_scope_table() -> None:
-    assert SCOPE_CLAIMS["profile"] == (
-        "family_name",
-        "given_name",
-        "name",
-        "gender",
-        "locale",
-        "picture",
-        "birthdate",
-    )
-    assert SCOPE_CLAIMS["email"] == ("email", "email_verified")
-    assert SCOPE_CLAIMS["address"] == ("address",)
-    assert SCOPE_CLAIMS["phone"] == ("phone_number", "phone_number_verified")
-    assert SCOPE_CLAIMS["eid"] == (CLAIM_BE_NATIONAL_NUMBER, CLAIM_BE_EID_SN)
-    assert {"openid", "profile", "email", "address", "phone", "eid"} <= SUPPORTED_SCOPES
-
-
-def test_standard_claims_include_oidc_and_age_checks() -> None:
-    assert {"sub", "name", "birthdate", "address", "updated_at"} <= STANDARD_CLAIMS
-    assert {"age_gte_16", "age_gte_18", "age_gte_21", "age_gte_30"} <= STANDARD_CLAIMS
-
-
-# ----------------------------------------------------------------------------- claim names
-def test_resolve_friendly_name() -> None:
-    assert resolve_claim_names(["nationality"]) == (CLAIM_CITIZENSHIP, CLAIM_CITIZENSHIP_AS_ISO)
-
-
-def test_resolve_keeps_order_and_drops_duplicates() -> None:
-    resolved = resolve_claim_names(["photo", "eid", CLAIM_BE_EID_SN, "photo", "given_name"])
-    assert resolved == (CLAIM_PHOTO, *FRIENDLY_CLAIMS["eid"], "given_name")
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        CLAIM_BE_EID_SN,
-        CLAIM_PREFIX + "some_future_claim",
-        "https://example.com/claims/loyalty",
-        "urn:example:claim",
-        "birthdate",
-        "age_gte_18",
-    ],
-)
-def test_uris_and_standard_claims_pass_through(name: str) -> None:
-    assert claim_name_problem(name) is None
-    assert resolve_claim_names([name]) == (name,)
-
-
-def test_single_string_is_one_name_not_letters() -> None:
-    assert resolve_claim_names("photo") == (CLAIM_PHOTO,)
-
-
-def test_unknown_name_suggests_close_match() -> None:
-    with pytest.raises(ConfigurationError, match=r"'nationalty'.*did you mean 'nationality'"):
-        resolve_claim_names(["nationalty"])
-
-
-def test_bare_itsme_suffix_suggests_full_uri() -> None:
-    problem = claim_name_problem("BEeidSn")
-    assert problem is not None
-    assert repr(CLAIM_BE_EID_SN) in problem
-
-
-def test_wrong_case_suggests_friendly_name() -> None:
-    problem = claim_name_problem("EID")
-    assert problem is not None
-    assert "did you mean 'eid'" in problem
-
-
-def test_unknown_name_without_close_match_lists_friendly_names() -> None:
-    problem = claim_name_problem("qqqqqqqq")
-    assert problem is not None
-    assert "did you mean" not in problem
-    assert "city_of_birth" in problem
-
-
-@pytest.mark.parametrize(
-    ("name", "replacement"),
-    [
-        ("tag:sixdots.be,2016-06:claim_eid", "'eid'"),
-        ("tag:sixdots.be,2016-06:claim_nationality", "'nationality'"),
-        ("tag:sixdots.be,2017-05:claim_photo", "'photo'"),
-        ("tag:sixdots.be,2016-06:claim_city_of_birth", "'city_of_birth'"),
-    ],
-)
-def test_v1_names_are_refused_with_replacement(name: str, replacement: str) -> None:
-    with pytest.raises(ConfigurationError, match="v1") as caught:
-        resolve_claim_names([name])
-    assert "v2" in caught.value.message
-    assert f"use {replacement} instead" in caught.value.message
-
-
-def test_v1_name_without_known_replacement_is_refused() -> None:
-    problem = claim_name_problem("tag:sixdots.be,2016-08:claim_approval_text_key")
-    assert problem is not None
-    assert "v1" in problem
-    assert "instead" not in problem
-
-
-def test_typo_v1_prefix_is_refused() -> None:
-    problem = claim_name_problem("tag:itsmetag:sixdots.be,2016-06:claim_eid")
-    assert problem is not None
-    assert "v1" in problem
-
-
-@pytest.mark.parametrize("name", ["", "   ", " eid", CLAIM_PREFIX])
-def test_empty_padded_or_prefix_only_names_are_refused(name: str) -> None:
-    assert claim_name_problem(name) is not None
-
-
-def test_claim_name_problem_accepts_friendly_name() -> None:
-    assert claim_name_problem("eid") is None
-
-
-# ----------------------------------------------------------------------------- scopes
-@pytest.mark.parametrize("scope", ["openid", "profile", "eid", "idDocument", "service:BANK"])
-def test_scope_accepted(scope: str) -> None:
-    assert scope_problem(scope) is None
-
-
-def test_scope_unknown_suggests() -> None:
-    problem = scope_problem("profle")
-    assert problem is not None
-    assert "did you mean 'profile'" in problem
-
-
-@pytest.mark.parametrize("scope", ["service:", "", "two words", "Profile2000xyz"])
-def test_scope_refused(scope: str) -> None:
-    assert scope_problem(scope) is not None
-
-
-# ----------------------------------------------------------------------------- claims request
-def test_claims_request_lists_scope_claims_then_claims() -> None:
-    request = build_claims_request(scopes=["openid", "service:X", "email"], claims=["photo"])
-    assert request == {
-        "userinfo": {"email": None, "email_verified": None, CLAIM_PHOTO: None},
-    }
-    assert list(request["userinfo"]) == ["email", "email_verified", CLAIM_PHOTO]
-
-
-def test_claims_request_in_id_token_member() -> None:
-    request = build_claims_request(scopes=["phone"], claims=[], member="id_token")
-    assert request == {"id_token": {"phone_number": None, "phone_number_verified": None}}
-
-
-def test_claims_request_deduplicates_scope_and_friendly_eid() -> None:
-    request = build_claims_request(scopes="openid eid", claims=["eid"])
-    assert list(request["userinfo"]) == list(FRIENDLY_CLAIMS["eid"])
-
-
-def test_claims_request_empty_when_nothing_asked() -> None:
-    assert build_claims_request(scopes=["openid", "service:X"], claims=[]) == {}
-
-
-def test_claims_request_refuses_unknown_scope() -> None:
-    with pytest.raises(ConfigurationError, match="profle"):
-        build_claims_request(scopes=["profle"], claims=[])
-
-
-def test_claims_request_refuses_unknown_claim() -> None:
-    with pytest.raises(ConfigurationError, match="did you mean 'photo'"):
-        build_claims_request(scopes=[], claims=["phto"])
-
-
-def test_claims_request_refuses_unknown_member() -> None:
-    with pytest.raises(ConfigurationError, match="userinfo"):
-        build_claims_request(scopes=[], claims=["photo"], member="access_token")  # type: ignore[arg-type]
-
-
-# ----------------------------------------------------------------------------- national number
-@pytest.mark.parametrize("value", [BORN_1985, BORN_2003, "85.07.15-123.97", "03.02.01-456.08"])
-def test_valid_national_numbers(value: str) -> None:
-    assert is_valid_belgian_national_number(value)
-
-
-def test_helper_agrees_with_written_out_numbers() -> None:
-    assert national_number("850715123") == BORN_1985
-    assert national_number("030201456", born_after_1999=True) == BORN_2003
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "85071512398",  # check off by one
-        "85071512497",  # sequence changed
-        "03020145678",  # neither the pre-2000 nor the post-2000 check of 030201456
-        "8507151239",  # ten digits
-        "850715123970",  # twelve digits
-        "8507151239A",
-        "",
-    ],
-)
-def test_invalid_national_numbers(value: str) -> None:
-    assert not is_valid_belgian_national_number(value)
-
-
-def test_both_century_rules_are_accepted() -> None:
-    # The number does not say the century: the same nine digits are valid with the check of a
-    # 1903 birth and with the (different) check of a 2003 birth.
-    born_1903 = national_number("030201456")
-    assert born_1903 != BORN_2003
-    assert is_valid_belgian_national_number(born_1903)
-    assert is_valid_belgian_national_number(BORN_2003)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("85071512397", "85071512397"),
-        ("85.07.15-123.97", "85071512397"),
-        ("85 07 15 123 97", "85071512397"),
-        (3020145608, "03020145608"),
-        ("85.07.15-123", None),
-        (True, None),
-        (None, None),
-        (10**12, None),
-    ],
-)
-def test_normalize_national_number(value: object, expected: str | None) -> None:
-    assert normalize_belgian_national_number(value) == expected
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -811,8 +538,6 @@ def test_card_without_card_number_has_no_normalised_number() -> None:
 def test_fraud_signals_are_typed() -> None:
     from ipaddress import IPv6Address
 
-    from django_itsme.core.claims import Account, AppInstallation, FraudSignals
-
     parsed = parse_identity_claims(
         {
             CLAIM_PREFIX + "app": {
@@ -860,52 +585,3 @@ def test_fraud_signals_absent_or_unreadable() -> None:
     only_call = parse_identity_claims({CLAIM_PREFIX + "ongoing_call": False}).fraud_signals
     assert only_call is not None
     assert only_call.ongoing_call is False
-
-
-def test_fraud_signals_friendly_name() -> None:
-    names = resolve_claim_names(["fraud_signals"])
-    assert CLAIM_DEVICE in names
-    for suffix in ("app", "account", "identification_mode", "transaction_ip", "ongoing_call"):
-        assert CLAIM_PREFIX + suffix in names
-
-
-# ----------------------------------------------------------------------------- national numbers
-def test_national_numbers_of_every_country() -> None:
-    from django_itsme.core.claims import NationalNumber
-
-    parsed = parse_identity_claims(
-        {
-            CLAIM_PREFIX + "RONationalNumber": " 1850314123456 ",
-            CLAIM_BE_NATIONAL_NUMBER: "85.07.15-123.97",
-            CLAIM_PREFIX + "SVNationalNumber": "1503985500123",  # D-AREQ spelling of Slovenia
-            CLAIM_PREFIX + "LTNationalNumber": 38503141234,  # a JSON number, kept as digits
-        }
-    )
-    assert parsed.national_numbers == (
-        NationalNumber("BE", BORN_1985),
-        NationalNumber("LT", "38503141234"),
-        NationalNumber("RO", "1850314123456"),
-        NationalNumber("SI", "1503985500123"),
-    )
-    belgian, *others = parsed.national_numbers
-    assert belgian.is_valid is True
-    assert all(number.is_valid is None for number in others)  # formats not documented: kept
-    assert parsed.eid is not None
-    assert parsed.eid.national_number == BORN_1985
-
-
-def test_belgian_national_number_keeps_its_check() -> None:
-    parsed = parse_identity_claims({CLAIM_BE_NATIONAL_NUMBER: "85071512398"})
-    (number,) = parsed.national_numbers
-    assert number.is_valid is False
-    assert parse_identity_claims({CLAIM_BE_NATIONAL_NUMBER: "12"}).national_numbers == ()
-
-
-def test_sinationalnumber_and_svnationalnumber_are_one_country() -> None:
-    parsed = parse_identity_claims(
-        {
-            CLAIM_PREFIX + "SINationalNumber": "111",
-            CLAIM_PREFIX + "SVNationalNumber": "222",
-        }
-    )
-    assert [n.country for n in parsed.national_numbers] == ["SI"]
