@@ -12,7 +12,6 @@ and no message quotes key material or the raw ``PRIVATE_JWKS`` value.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -38,6 +37,7 @@ from .core.config import Problem
 from .core.environments import find_issuer_problem, is_loopback_url
 from .core.key_archive import KeyArchiveError, read_archive
 from .core.problem_registry import GENERIC_HINT
+from .core.spelling import did_you_mean
 
 __all__ = [
     "AUTHENTICATION_MIDDLEWARE",
@@ -224,8 +224,7 @@ def _check_cache_alias(raw: Mapping[str, Any]) -> tuple[str | None, list[CheckMe
     msg = None
     suggestion = ""
     if isinstance(alias, str):
-        close = difflib.get_close_matches(alias, aliases, n=1)
-        suggestion = f" Did you mean {close[0]!r}?" if close else ""
+        suggestion = did_you_mean(alias, aliases)
     else:
         msg = f"CACHE must be the name of a cache alias (a string), not a {type(alias).__name__}."
     known = ", ".join(repr(name) for name in aliases) or "none"
