@@ -13,9 +13,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, cast
 
+from .facade import Simulator
 from .identities import IDENTITIES, MAX_NUMBERED_IDENTITIES
 from .registry import RegisteredClient, ServiceType
-from .server import LOOPBACK_BIND_HOSTS, Simulator
+from .transport import LOOPBACK_BIND_HOSTS
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,5 @@
 """The OpenID Provider's endpoints as plain functions of a request, returning a
-:class:`~django_itsme.simulator.responses.Response`. No sockets here; see ``server``."""
+:class:`~django_itsme.simulator.responses.Response`. No sockets here; see ``transport``."""
 
 from __future__ import annotations
 
