@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, get_args
 
+from .context import Decision, ProviderState
 from .faults import Faults
 from .identities import IDENTITIES, MAX_NUMBERED_IDENTITIES, identity_by_key
 from .keys import ProviderKeys
-from .provider import AuthorizationRecord, Decision, Provider, ProviderState
+from .provider import AuthorizationRecord, Provider
 from .registry import ClientRegistry, RegisteredClient
 from .requestlog import LoggedRequest, RequestLog
 from .transport import BASE_PATH, LoopbackServer, check_bind_host
