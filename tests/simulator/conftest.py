@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import time
 from collections.abc import Iterator, Mapping
@@ -21,7 +22,7 @@ import pytest
 import requests
 from jwcrypto import jwe, jwk, jws
 
-from django_itsme.simulator import RegisteredClient, Simulator
+from django_itsme.simulator import CLAIM_PREFIX, RegisteredClient, Simulator
 from tests.partner_host import PartnerHost
 
 KEYS_DIR = Path(__file__).resolve().parent.parent / "keys"
@@ -481,4 +482,40 @@ def other_rp(sim: Simulator, site: PartnerHost, clock: FakeClock, rp_jwks: dict[
         keys=rp_jwks,
         client_id=OTHER_CLIENT_ID,
         redirect_uri=OTHER_REDIRECT_URI,
+    )
+
+
+# ------------------------------------------------------------------ the approval page
+
+
+def page_of(attempt: Attempt) -> str:
+    assert attempt.response.status_code == 200, attempt.response.text
+    assert attempt.response.headers["Content-Type"] == "text/html; charset=utf-8"
+    page: str = attempt.response.text
+    return page
+
+
+#: The claim naming a Confirm approval template (D-CONF).
+TEMPLATE = CLAIM_PREFIX + "claim_approval_template_name"
+
+
+@pytest.fixture
+def manual(sim: Simulator) -> Simulator:
+    """The simulator showing its approval page (nobody approves automatically)."""
+    sim.auto_approve = None
+    return sim
+
+
+def transaction_of(page: str) -> str:
+    found = re.search(r'name="transaction" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def decide(sim: Simulator, page: str, **fields: str) -> requests.Response:
+    return requests.post(
+        sim.issuer + "/authorization/decision",
+        data={"transaction": transaction_of(page), **fields},
+        allow_redirects=False,
+        timeout=TIMEOUT,
     )
