@@ -1,55 +1,72 @@
-"""A tiny loopback web server standing in for the partner's site in Django-free tests.
+"""A loopback web server standing in for the partner's site (and other plain web hosts) in tests.
 
 It serves what itsme fetches from a partner: the public JWK set at its ``jwks_uri`` and request
-objects at ``request_uri`` URLs. The Django tests use the real ``itsme:jwks`` and
-``itsme:request_object`` routes instead.
+objects at ``request_uri`` URLs; tests also use it as a token endpoint stand-in (POST), a forward
+proxy (requests for absolute URLs) or a host answering with a redirect. The Django tests use the
+real ``itsme:jwks`` and ``itsme:request_object`` routes instead.
+
+The server is pytest-httpserver's (werkzeug's threaded server); one handler answers every request
+from :attr:`PartnerHost.documents`, so that publishing a path again replaces its document.
 """
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+import re
+from types import TracebackType
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+#: Every request, whatever its path and method, goes to the one handler.
+_ANY_PATH = re.compile(".*")
 
 
 class PartnerHost:
-    """Serve fixed documents on 127.0.0.1 (GET, and POST for token-endpoint stand-ins);
-    ``publish`` adds or replaces one."""
+    """Serve fixed documents on 127.0.0.1; :meth:`publish` adds or replaces one.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`close`.
+    """
 
     def __init__(self) -> None:
-        self.documents: dict[str, tuple[str, bytes, int]] = {}
-        self.hits: list[str] = []
-        self.headers: list[dict[str, str]] = []
-        self.bodies: list[bytes] = []
-        host = self
+        #: request target (path and query, or an absolute URL through a proxy) ->
+        #: (status, body, headers).
+        self.documents: dict[str, tuple[int, bytes, list[tuple[str, str]]]] = {}
+        self._server = HTTPServer(host="127.0.0.1", port=0)
+        self._server.expect_request(_ANY_PATH).respond_with_handler(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                host.hits.append(self.path)
-                host.headers.append(dict(self.headers))
-                found = host.documents.get(self.path)
-                if found is None:
-                    self.send_error(404)
-                    return
-                content_type, body, status = found
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    def _answer(self, request: Request) -> Response:
+        target = request.environ.get("RAW_URI") or request.full_path.rstrip("?")
+        status, body, headers = self.documents.get(target, (404, b"not found", []))
+        return Response(body, status=status, headers=headers)
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                host.bodies.append(self.rfile.read(length))
-                self.do_GET()
+    def start(self) -> PartnerHost:
+        """Start serving from a daemon thread.
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
+        :returns: ``self``.
+        """
+        self._server.start()
+        return self
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    def close(self) -> None:
+        """Stop serving and release the port."""
+        if self._server.is_running():
+            self._server.stop()
+
+    def __enter__(self) -> PartnerHost:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """The base URL, ``http://127.0.0.1:<port>``."""
+        return self._server.url_for("/").rstrip("/")
 
     def publish(
         self,
@@ -57,17 +74,33 @@ class PartnerHost:
         body: str | bytes,
         content_type: str = "application/json",
         status: int = 200,
+        *,
+        headers: list[tuple[str, str]] | None = None,
     ) -> str:
-        """Serve ``body`` at ``path`` with ``status``; returns the absolute URL."""
+        """Serve ``body`` at ``path`` with ``status``, ``content_type`` and more ``headers``.
+
+        :returns: the absolute URL.
+        """
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.documents[path] = (content_type, data, status)
+        self.documents[path] = (status, data, [("Content-Type", content_type), *(headers or [])])
         return self.url + path
 
-    def __enter__(self) -> PartnerHost:
-        self._thread.start()
-        return self
+    def reset(self) -> None:
+        """Serve nothing and forget the requests served so far."""
+        self.documents.clear()
+        self._server.clear_log()
 
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+    @property
+    def hits(self) -> list[str]:
+        """The request targets served so far, oldest first."""
+        return [request.environ.get("RAW_URI", request.path) for request, _ in self._server.log]
+
+    @property
+    def headers(self) -> list[dict[str, str]]:
+        """The request headers of each request served so far."""
+        return [dict(request.headers) for request, _ in self._server.log]
+
+    @property
+    def bodies(self) -> list[bytes]:
+        """The bodies of the POST requests served so far."""
+        return [request.get_data() for request, _ in self._server.log if request.method == "POST"]

@@ -22,13 +22,13 @@ Run it in the foreground with ``python -m django_itsme.simulator --help``.
 from __future__ import annotations
 
 from .confirm import ConfirmTemplate
+from .facade import Simulator
 from .faults import Faults
 from .identities import IDENTITIES, PHOTO_JPEG, Identity, pairwise_sub
 from .protocol import ACR_ADVANCED, ACR_BASIC, CLAIM_PREFIX
 from .provider import IDENTITY_HEADER, AuthorizationRecord
 from .registry import RegisteredClient, ServiceType
 from .requestlog import LoggedRequest
-from .server import Simulator
 
 __all__ = [
     "ACR_ADVANCED",

@@ -13,9 +13,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, cast
 
+from .facade import Simulator
 from .identities import IDENTITIES, MAX_NUMBERED_IDENTITIES
 from .registry import RegisteredClient, ServiceType
-from .server import LOOPBACK_BIND_HOSTS, Simulator
+from .transport import LOOPBACK_BIND_HOSTS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,22 +32,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--host", default="127.0.0.1", choices=LOOPBACK_BIND_HOSTS, help="loopback host"
     )
-    parser.add_argument("--client-id", help="register one client with this partner code")
-    parser.add_argument(
-        "--redirect-uri",
-        action="append",
-        default=[],
-        help="redirect URI of --client-id (repeatable)",
-    )
-    parser.add_argument("--jwks-uri", help="public JWKS URL of --client-id")
-    parser.add_argument(
-        "--service",
-        action="append",
-        default=[],
-        metavar="CODE=login|share|confirm",
-        help="service of --client-id (repeatable)",
-    )
-    parser.add_argument(
+    client = parser.add_argument_group("one client (besides those of --config)")
+    client.add_argument("--client-id", help="register one client with this partner code")
+    client.add_argument("--jwks-uri", help="public JWKS URL of --client-id")
+    for flag, metavar, what in (
+        ("--redirect-uri", None, "redirect URI"),
+        ("--service", "CODE=login|share|confirm", "service"),
+    ):
+        client.add_argument(
+            flag,
+            action="append",
+            default=[],
+            metavar=metavar,
+            help=f"{what} of --client-id (repeatable)",
+        )
+    client.add_argument(
         "--no-pkce", action="store_true", help="do not enforce PKCE for --client-id"
     )
     parser.add_argument(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,10 +20,10 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from .confirm import ConfirmTemplate, TemplateError, parse_template
+from .context import ProviderContext
 from .faults import Faults
 from .identities import Identity, find_by_sub
 from .jose import JoseError, decrypt, verify
-from .keys import ProviderKeys
 from .protocol import (
     ACR_BASIC,
     ACR_LEVELS,
@@ -35,7 +35,7 @@ from .protocol import (
     SCOPE_CLAIMS,
     SERVICE_SCOPE_PREFIX,
 )
-from .registry import FETCH_TIMEOUT, ClientKeyStore, ClientRegistry, RegisteredClient, ServiceType
+from .registry import FETCH_TIMEOUT, RegisteredClient, ServiceType
 
 #: Hosts a ``request_uri`` may point at. Real itsme wants public https on :443 (D-AREQ);
 #: the simulator only ever talks to loopback.
@@ -229,35 +229,14 @@ def check_listed_algorithms(jwe_header: Mapping[str, Any], faults: Faults) -> No
 class AuthorizationValidator:
     """Apply the itsme rules to the query of ``GET /v2/authorization``."""
 
-    def __init__(
-        self,
-        *,
-        registry: ClientRegistry,
-        keys: ProviderKeys,
-        key_store: ClientKeyStore,
-        issuer: Callable[[], str],
-        clock: Callable[[], float],
-        faults: Callable[[], Faults] = Faults,
-        numbered_identities: Callable[[], int] = lambda: 0,
-    ) -> None:
+    def __init__(self, context: ProviderContext) -> None:
         """Create the validator.
 
-        :param registry: registered clients.
-        :param keys: the provider keys (to decrypt request objects).
-        :param key_store: the client JWKS cache (to verify request objects).
-        :param issuer: returns the current issuer URL.
-        :param clock: returns the current time.
-        :param faults: returns the current fault and variant switches.
-        :param numbered_identities: returns how many numbered identities exist (a Confirm
-            ``sub`` may name one).
+        :param context: the registered clients, the provider keys (to decrypt request
+            objects), the client JWKS cache (to verify them), issuer, clock, the fault
+            switches and how many numbered identities exist (a Confirm ``sub`` may name one).
         """
-        self._faults = faults
-        self._numbered_identities = numbered_identities
-        self._registry = registry
-        self._keys = keys
-        self._key_store = key_store
-        self._issuer = issuer
-        self._clock = clock
+        self._context = context
 
     def validate(self, query: Mapping[str, list[str]]) -> AuthorizationRequest:
         """Validate one authorization request.
@@ -287,7 +266,7 @@ class AuthorizationValidator:
         :raises AuthorizationError: on any violation.
         """
         client_id = _single(query, "client_id", fatal=True)
-        client = self._registry.get(client_id) if client_id else None
+        client = self._context.registry.get(client_id) if client_id else None
         if client is None:
             # D-AUTH: a bad client_id is shown by itsme, without a redirect.
             raise AuthorizationError(
@@ -387,12 +366,14 @@ class AuthorizationValidator:
             # itsme may fetch the same request_uri more than once (its web front, then the
             # app): each fetch must still find the object (variant ``fetch_request_uri_twice``).
             value = self._fetch_request_uri(request_uri)
-            if self._faults().fetch_request_uri_twice:
+            if self._context.faults.fetch_request_uri_twice:
                 value = self._fetch_request_uri(request_uri)
         try:
-            inner, jwe_header = decrypt(value.strip(), self._keys.decryption_keys())
-            check_listed_algorithms(jwe_header, self._faults())
-            claims, jws_header = verify(inner, lambda kid: self._key_store.signing_key(client, kid))
+            inner, jwe_header = decrypt(value.strip(), self._context.keys.decryption_keys())
+            check_listed_algorithms(jwe_header, self._context.faults)
+            claims, jws_header = verify(
+                inner, lambda kid: self._context.key_store.signing_key(client, kid)
+            )
         except JoseError as exc:
             raise AuthorizationError("invalid_request_object", str(exc)) from None
         self._check_object_claims(client, claims)
@@ -435,9 +416,9 @@ class AuthorizationValidator:
             raise AuthorizationError(
                 "invalid_request_object", "request object iss must equal client_id"
             )
-        issuer = self._issuer()
+        issuer = self._context.issuer()
         forms = {"issuer": issuer, "authorization_endpoint": issuer + "/authorization"}
-        only = self._faults().request_object_audience
+        only = self._context.faults.request_object_audience
         accepted = {forms[only]} if only in forms else set(forms.values())
         aud = claims.get("aud")
         audiences = aud if isinstance(aud, list) else [aud]
@@ -447,7 +428,7 @@ class AuthorizationValidator:
                 f"request object aud must be {' or '.join(sorted(accepted))!r}",
             )
         exp = claims.get("exp")
-        if exp is not None and (not isinstance(exp, int | float) or exp <= self._clock()):
+        if exp is not None and (not isinstance(exp, int | float) or exp <= self._context.clock()):
             raise AuthorizationError("invalid_request_object", "request object has expired")
 
     @staticmethod
@@ -639,7 +620,7 @@ class AuthorizationValidator:
         if not isinstance(entry, Mapping) or "value" not in entry:
             return None
         sub = entry["value"]
-        numbered = self._numbered_identities()
+        numbered = self._context.state.numbered_identities
         identity = find_by_sub(client.client_id, sub, numbered) if isinstance(sub, str) else None
         if identity is None:
             raise AuthorizationError("access_denied", "no itsme user has the requested sub")

@@ -198,6 +198,62 @@ def find_by_sub(client_id: str, sub: str, numbered: int = 0) -> Identity | None:
 
 
 _PHOTO = {"format": "image/jpeg", "value": PHOTO_JPEG_BASE64}
+#: The itsme app's package name in the e2e environment (D-AREQ ``claim_device`` and ``app``).
+_E2E_APP = "be.bmid.itsme.e2e"
+
+
+def _address(street: str, postal_code: str, locality: str) -> dict[str, str]:
+    """Make an OIDC ``address`` claim as itsme fills it (D-AREQ; OIDC Core §5.1.1).
+
+    :param street: the street and number.
+    :param postal_code: the postal code.
+    :param locality: the town, in capitals as on the card.
+    :returns: the claim, ``formatted`` being the three joined by spaces.
+    """
+    return {
+        "formatted": f"{street} {postal_code} {locality}",
+        "street_address": street,
+        "postal_code": postal_code,
+        "locality": locality,
+    }
+
+
+def _device(release: str, **phone: Any) -> dict[str, Any]:
+    """Make a ``claim_device`` value (D-AREQ): the e2e itsme app on a phone that is neither
+    rooted nor in debug mode.
+
+    :param release: the app's version.
+    :param phone: the phone's own fields (``os``, ``deviceLabel``, ``deviceModel`` ...).
+    :returns: the claim value.
+    """
+    return {
+        "appName": _E2E_APP,
+        "appRelease": release,
+        "debugEnabled": False,
+        "rooted": False,
+        **phone,
+    }
+
+
+def _app(release: str, installed: str) -> dict[str, str]:
+    """Make an ``app`` fraud signal (D-AREQ): the e2e itsme app and when it was installed.
+
+    :param release: the app's version.
+    :param installed: the installation time (ISO 8601).
+    :returns: the claim value.
+    """
+    return {"appInstalledDate": installed, "appName": _E2E_APP, "appRelease": release}
+
+
+def _on_both_documents(value: str) -> dict[str, str]:
+    """Give one document-metadata value (D-AUTH userinfo example) to the eID card number and
+    the document number, which name the same Belgian card.
+
+    :param value: the value.
+    :returns: claim name -> value.
+    """
+    return {_c("BEeidSn"): value, _c("IDDocumentSN"): value}
+
 
 _BE_DOCUMENT_CLAIMS = frozenset(
     {
@@ -234,12 +290,7 @@ _ALICE = Identity(
             "email_verified": False,
             "phone_number": "+32 470123456",
             "phone_number_verified": True,
-            "address": {
-                "formatted": "Veldstraat 12 9000 GENT",
-                "street_address": "Veldstraat 12",
-                "postal_code": "9000",
-                "locality": "GENT",
-            },
+            "address": _address("Veldstraat 12", "9000", "GENT"),
             _c("birthdate_as_string"): "14.03.1985",
             _c("official_gender"): "F",
             _c("place_of_birth"): {"formatted": "Gent", "city": "Gent", "country": "BEL"},
@@ -250,25 +301,18 @@ _ALICE = Identity(
             _c("IDDocumentSN"): "591234567829",
             _c("IDDocumentType"): "I",
             _c("physical_person_photo"): _PHOTO,
-            _c("claim_device"): {
-                "os": "ANDROID",
-                "appName": "be.bmid.itsme.e2e",
-                "appRelease": "4.12.0",
-                "deviceLabel": "Alice's Pixel",
-                "debugEnabled": False,
-                "deviceID": "8f1c2a7b9d3e4f60a1b2c3d4e5f60718",
-                "osRelease": "14",
-                "manufacturer": "Google",
-                "deviceLockLevel": "biometric",
-                "rooted": False,
-                "deviceModel": "Pixel 8",
-            },
+            _c("claim_device"): _device(
+                "4.12.0",
+                os="ANDROID",
+                osRelease="14",
+                manufacturer="Google",
+                deviceModel="Pixel 8",
+                deviceLabel="Alice's Pixel",
+                deviceID="8f1c2a7b9d3e4f60a1b2c3d4e5f60718",
+                deviceLockLevel="biometric",
+            ),
             # Fraud signals (D-AREQ): app, account, how the flow started, the phone's IP, calls.
-            _c("app"): {
-                "appInstalledDate": "2022-06-01T10:15:00Z",
-                "appName": "be.bmid.itsme.e2e",
-                "appRelease": "4.12.0",
-            },
+            _c("app"): _app("4.12.0", installed="2022-06-01T10:15:00Z"),
             _c("account"): {
                 "activationDate": "2022-06-01T10:21:44Z",
                 "activationMechanism": "CARD_READER",
@@ -283,15 +327,9 @@ _ALICE = Identity(
     verified_at="2024-02-19T09:41:07Z",
     document_metadata=MappingProxyType(
         {
-            _c("issuance_locality"): {_c("BEeidSn"): "GENT", _c("IDDocumentSN"): "GENT"},
-            _c("validityFrom"): {
-                _c("BEeidSn"): "2021-05-31T00:00:00Z",
-                _c("IDDocumentSN"): "2021-05-31T00:00:00Z",
-            },
-            _c("validityTo"): {
-                _c("BEeidSn"): "2031-05-30T00:00:00Z",
-                _c("IDDocumentSN"): "2031-05-30T00:00:00Z",
-            },
+            _c("issuance_locality"): _on_both_documents("GENT"),
+            _c("validityFrom"): _on_both_documents("2021-05-31T00:00:00Z"),
+            _c("validityTo"): _on_both_documents("2031-05-30T00:00:00Z"),
         }
     ),
 )
@@ -309,12 +347,7 @@ _BRUNO = Identity(
             "birthdate": "2001-07-22",
             "phone_number": "+32 491765432",
             "phone_number_verified": True,
-            "address": {
-                "formatted": "Rue de Fer 24 5000 NAMUR",
-                "street_address": "Rue de Fer 24",
-                "postal_code": "5000",
-                "locality": "NAMUR",
-            },
+            "address": _address("Rue de Fer 24", "5000", "NAMUR"),
             _c("birthdate_as_string"): "22.07.2001",
             _c("official_gender"): "M",
             _c("place_of_birth"): {"formatted": "Namur", "city": "Namur"},
@@ -325,25 +358,18 @@ _BRUNO = Identity(
             _c("IDDocumentSN"): "592765432135",
             _c("IDDocumentType"): "I",
             _c("physical_person_photo"): _PHOTO,
-            _c("claim_device"): {
-                "os": "IOS",
-                "appName": "be.bmid.itsme.e2e",
-                "appRelease": "4.9.3",
-                "deviceLabel": "iPhone de Bruno",
-                "debugEnabled": False,
-                "deviceId": "c0ffee00d15ea5e0b1e55ed0ba5eba11",
-                "osRelease": "17.4.1",
-                "manufacturer": "Apple",
-                "deviceLockLevel": "passcode",
-                "rooted": False,
-                "deviceModel": "iPhone14,5",
-                "msisdn": "0032491765432",
-            },
-            _c("app"): {
-                "appInstalledDate": "2024-01-09T18:02:11.000Z",
-                "appName": "be.bmid.itsme.e2e",
-                "appRelease": "4.9.3",
-            },
+            _c("claim_device"): _device(
+                "4.9.3",
+                os="IOS",
+                osRelease="17.4.1",
+                manufacturer="Apple",
+                deviceModel="iPhone14,5",
+                deviceLabel="iPhone de Bruno",
+                deviceId="c0ffee00d15ea5e0b1e55ed0ba5eba11",
+                deviceLockLevel="passcode",
+                msisdn="0032491765432",
+            ),
+            _c("app"): _app("4.9.3", installed="2024-01-09T18:02:11.000Z"),
             _c("account"): {
                 "activationDate": "2024-01-09T18:09:30.000Z",
                 "activationMechanism": "CONTACT_LESS",
@@ -360,10 +386,7 @@ _BRUNO = Identity(
         {
             _c("issuance_locality"): {_c("BEeidSn"): "NAMUR"},
             _c("validityFrom"): {_c("BEeidSn"): "2019-09-12T00:00:00.000Z"},
-            _c("validityTo"): {
-                _c("BEeidSn"): "2029-09-12T00:00:00.000Z",
-                _c("IDDocumentSN"): "2029-09-12T00:00:00.000Z",
-            },
+            _c("validityTo"): _on_both_documents("2029-09-12T00:00:00.000Z"),
         }
     ),
 )
@@ -391,19 +414,16 @@ _CLAIRE = Identity(
             _c("IDDocumentSN"): "NXR4K81J2",
             _c("IDDocumentType"): "P",
             _c("physical_person_photo"): _PHOTO,
-            _c("claim_device"): {
-                "os": "ANDROID",
-                "appName": "be.bmid.itsme.e2e",
-                "appRelease": "4.11.2",
-                "deviceLabel": "Galaxy van Claire",
-                "debugEnabled": False,
-                "deviceID": "5a5a17e2c4b84f0d9e3c6b1a2d7f8e90",
-                "osRelease": "13",
-                "manufacturer": "samsung",
-                "deviceLockLevel": "pattern",
-                "rooted": False,
-                "deviceModel": "SM-S911B",
-            },
+            _c("claim_device"): _device(
+                "4.11.2",
+                os="ANDROID",
+                osRelease="13",
+                manufacturer="samsung",
+                deviceModel="SM-S911B",
+                deviceLabel="Galaxy van Claire",
+                deviceID="5a5a17e2c4b84f0d9e3c6b1a2d7f8e90",
+                deviceLockLevel="pattern",
+            ),
         }
     ),
     document_claims=frozenset(

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from .context import ProviderContext
 from .faults import Faults
 from .grants import Grant
 from .identities import release_claims
 from .jose import encrypt, encrypt_with_secret, sign, sign_hs256, sign_with_secret, unsigned
-from .keys import ProviderKeys
 from .protocol import CLAIM_PREFIX, JWT_LIFETIME, PICTURE_PATH
-from .registry import ClientKeyStore, RegisteredClient, secret_key
+from .registry import RegisteredClient, secret_key
 
 #: How far the ``id_token_expired`` / ``id_token_issued_in_future`` faults move the clock.
 FAULT_SHIFT = 600
@@ -28,35 +28,20 @@ PICTURE_CLAIM = "picture"
 class TokenIssuer:
     """Create the signed-then-encrypted documents the client receives."""
 
-    def __init__(
-        self,
-        *,
-        keys: ProviderKeys,
-        key_store: ClientKeyStore,
-        faults: Callable[[], Faults],
-        issuer: Callable[[], str],
-        clock: Callable[[], float],
-    ) -> None:
+    def __init__(self, context: ProviderContext) -> None:
         """Create the issuer.
 
-        :param keys: the provider's keys (signing).
-        :param key_store: the client JWKS cache (the client's ``enc`` key).
-        :param faults: returns the current fault switches.
-        :param issuer: returns the issuer URL.
-        :param clock: returns the current time.
+        :param context: the provider's keys (signing), the client JWKS cache (the client's
+            ``enc`` key), the fault switches, the issuer URL and the clock.
         """
-        self._keys = keys
-        self._key_store = key_store
-        self._faults = faults
-        self._issuer = issuer
-        self._clock = clock
+        self._context = context
 
     def _today(self) -> dt.date:
         """Return the simulator's current date (UTC).
 
         :returns: the date.
         """
-        return dt.datetime.fromtimestamp(self._clock(), tz=dt.UTC).date()
+        return dt.datetime.fromtimestamp(self._context.clock(), tz=dt.UTC).date()
 
     def picture_url(self, grant: Grant) -> str:
         """Return the URL of the approving user's ID photo (D-AREQ ``picture``), for the client.
@@ -65,7 +50,7 @@ class TokenIssuer:
         :returns: ``<issuer>/picture/<sub>``, served to the grant's access token only.
         """
         sub = grant.identity.sub_for(grant.request.client.client_id)
-        return f"{self._issuer()}{PICTURE_PATH}{sub}"
+        return f"{self._context.issuer()}{PICTURE_PATH}{sub}"
 
     def picture(self, grant: Grant, sub: str) -> bytes | None:
         """Return the ID photo served at :meth:`picture_url` (D-AREQ ``picture``).
@@ -87,7 +72,7 @@ class TokenIssuer:
         :param names: the claim names for this document.
         :returns: claim name -> value.
         """
-        faults = self._faults()
+        faults = self._context.faults
         wanted = list(dict.fromkeys(names))
         picture = PICTURE_CLAIM in wanted
         if faults.photo_as_picture_url and PHOTO_CLAIM in wanted:
@@ -109,17 +94,17 @@ class TokenIssuer:
         :param grant: the redeemed grant.
         :returns: the claims, faults applied.
         """
-        faults = self._faults()
+        faults = self._context.faults
         request = grant.request
         client_id = request.client.client_id
-        now = int(self._clock())
+        now = int(self._context.clock())
         iat = now
         if faults.id_token_expired:
             iat = now - FAULT_SHIFT
         elif faults.id_token_issued_in_future:
             iat = now + FAULT_SHIFT
         claims: dict[str, Any] = {
-            "iss": self._issuer(),
+            "iss": self._context.issuer(),
             "sub": grant.identity.sub_for(client_id),
             "aud": client_id,
             "exp": iat + JWT_LIFETIME,
@@ -158,9 +143,9 @@ class TokenIssuer:
         :returns: the compact JWE (or JWS / unsecured JWT under faults).
         :raises KeyFetchError: when the client's encryption key is unavailable.
         """
-        faults = self._faults()
+        faults = self._context.faults
         claims = self.id_token_claims(grant)
-        signing_key = self._keys.signing_key
+        signing_key = self._context.keys.signing_key
         if faults.id_token_unsigned:
             inner = unsigned(claims)
         elif faults.id_token_hs256:
@@ -179,13 +164,13 @@ class TokenIssuer:
         :param grant: the grant behind the access token.
         :returns: the claims, faults applied.
         """
-        faults = self._faults()
+        faults = self._context.faults
         request = grant.request
         client_id = request.client.client_id
-        now = int(self._clock())
+        now = int(self._context.clock())
         names = [*request.scope_claim_names(), *request.member_claim_names("userinfo")]
         claims: dict[str, Any] = {
-            "iss": self._issuer(),
+            "iss": self._context.issuer(),
             "aud": client_id,
             "sub": grant.identity.sub_for(client_id),
             "iat": now,
@@ -205,7 +190,7 @@ class TokenIssuer:
         :returns: the compact JWE (or JWS under ``userinfo_unencrypted``).
         :raises KeyFetchError: when the client's encryption key is unavailable.
         """
-        faults = self._faults()
+        faults = self._context.faults
         inner = self._sign(self.userinfo_claims(grant), grant.request.client, faults)
         if faults.userinfo_unencrypted:
             return inner
@@ -234,7 +219,7 @@ class TokenIssuer:
         """
         if client.client_secret:
             return encrypt_with_secret(inner, client.client_secret)
-        return encrypt(inner, self._key_store.encryption_key(client))
+        return encrypt(inner, self._context.key_store.encryption_key(client))
 
     def _signing_key(self, faults: Faults) -> Any:
         """Pick the signing key, honouring ``sign_with_foreign_key``.
@@ -243,5 +228,5 @@ class TokenIssuer:
         :returns: a private RSA key.
         """
         if faults.sign_with_foreign_key:
-            return self._keys.foreign_signing_key()
-        return self._keys.signing_key
+            return self._context.keys.foreign_signing_key()
+        return self._context.keys.signing_key

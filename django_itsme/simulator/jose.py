@@ -67,6 +67,26 @@ def to_json_bytes(claims: Mapping[str, Any]) -> bytes:
     return json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def load_json_object(data: str | bytes, what: str) -> dict[str, Any]:
+    """Parse JSON that must be an object (a JOSE header or a JWT claims set, RFC 7515 §4, RFC
+    7519 §7.2).
+
+    :param data: the JSON text.
+    :param what: what it is, for the error message (``"JWS payload"``).
+    :returns: the object.
+    :raises JoseError: when the text is not JSON, or not an object.
+    """
+    try:
+        parsed = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        msg = f"{what} is not JSON"
+        raise JoseError(msg) from None
+    if not isinstance(parsed, dict):
+        msg = f"{what} is not a JSON object"
+        raise JoseError(msg)
+    return parsed
+
+
 def compact_header(token: str) -> dict[str, Any]:
     """Read the protected header of a compact JWS or JWE without checking anything else.
 
@@ -74,16 +94,7 @@ def compact_header(token: str) -> dict[str, Any]:
     :returns: the header object.
     :raises JoseError: when the header is not a base64url JSON object.
     """
-    first = token.split(".", 1)[0]
-    try:
-        header = json.loads(b64url_decode(first))
-    except (ValueError, UnicodeDecodeError):
-        msg = "the JOSE header is not JSON"
-        raise JoseError(msg) from None
-    if not isinstance(header, dict):
-        msg = "the JOSE header is not a JSON object"
-        raise JoseError(msg)
-    return header
+    return load_json_object(b64url_decode(token.split(".", 1)[0]), "the JOSE header")
 
 
 def decrypt(token: str, keys: Sequence[jwk.JWK]) -> tuple[str, dict[str, Any]]:
@@ -176,15 +187,7 @@ def verify(
     except (JWException, ValueError, TypeError):
         msg = f"JWS signature does not verify with key {kid!r}"
         raise JoseError(msg) from None
-    try:
-        claims = json.loads(signed.payload)
-    except (ValueError, UnicodeDecodeError):
-        msg = "JWS payload is not JSON"
-        raise JoseError(msg) from None
-    if not isinstance(claims, dict):
-        msg = "JWS payload is not a JSON object"
-        raise JoseError(msg)
-    return claims, header
+    return load_json_object(signed.payload, "JWS payload"), header
 
 
 def sign(claims: Mapping[str, Any], key: jwk.JWK) -> str:

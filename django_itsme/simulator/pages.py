@@ -266,14 +266,19 @@ def _template_html(template: ConfirmTemplate, language: str) -> str:
             f"<h2>{escape(say(language, 'message_to_confirm'))}</h2>\n"
             f'<div class="message" id="free-text">{text}</div>'
         )
+    rows = (
+        _term(say(language, "amount"), escape(template.amount or ""), element_id="amount"),
+        _term(say(language, "currency"), escape(template.currency or ""), element_id="currency"),
+        _term(
+            say(language, "beneficiary_iban"),
+            iban_html(template.iban or ""),
+            element_id="iban",
+            css_class="iban",
+        ),
+    )
     return (
-        f'<h2>{escape(say(language, "payment_to_confirm"))}</h2>\n<dl id="payment">'
-        f"<dt>{escape(say(language, 'amount'))}</dt>"
-        f'<dd id="amount">{escape(template.amount or "")}</dd>'
-        f"<dt>{escape(say(language, 'currency'))}</dt>"
-        f'<dd id="currency">{escape(template.currency or "")}</dd>'
-        f"<dt>{escape(say(language, 'beneficiary_iban'))}</dt>"
-        f'<dd id="iban" class="iban">{iban_html(template.iban or "")}</dd></dl>'
+        f"<h2>{escape(say(language, 'payment_to_confirm'))}</h2>\n"
+        f'<dl id="payment">{"".join(rows)}</dl>'
     )
 
 
@@ -316,16 +321,20 @@ def approval_page(view: ApprovalView) -> str:
     level = say(language, "level_advanced" if view.acr == ACR_ADVANCED else "level_basic")
     service = SERVICE_TEXTS.get(view.service_type)
     service_name = say(language, service) if service else view.service_type
-    summary = (
-        '<dl id="summary">'
-        f"<dt>{escape(say(language, 'partner'))}</dt>"
-        f'<dd id="partner">{escape(view.client_id)}</dd>'
-        f"<dt>{escape(say(language, 'service'))}</dt>"
-        f'<dd id="service">{escape(view.service_code)} ({escape(service_name)})</dd>'
-        f"<dt>{escape(say(language, 'security_level'))}</dt>"
-        f'<dd id="acr">{escape(level)} <code>{escape(view.acr)}</code></dd>'
-        "</dl>"
+    rows = (
+        _term(say(language, "partner"), escape(view.client_id), element_id="partner"),
+        _term(
+            say(language, "service"),
+            f"{escape(view.service_code)} ({escape(service_name)})",
+            element_id="service",
+        ),
+        _term(
+            say(language, "security_level"),
+            f"{escape(level)} <code>{escape(view.acr)}</code>",
+            element_id="acr",
+        ),
     )
+    summary = f'<dl id="summary">{"".join(rows)}</dl>'
     heading = say(language, "approve_heading", client=view.client_id)
     parts = [f"<h1>{escape(heading)}</h1>", summary]
     if view.template is not None:
@@ -397,13 +406,28 @@ def _endpoints_html(view: IndexView) -> str:
 
 
 def _fact(label: str, value: str) -> str:
-    """Render one ``<dt>``/``<dd>`` pair.
+    """Render one ``<dt>``/``<dd>`` pair of plain text.
 
     :param label: the term (escaped here).
     :param value: the description (escaped here).
     :returns: safe HTML.
     """
-    return f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
+    return _term(label, escape(value))
+
+
+def _term(label: str, html: str, *, element_id: str = "", css_class: str = "") -> str:
+    """Render one ``<dt>``/``<dd>`` pair whose description is already HTML.
+
+    :param label: the term (escaped here).
+    :param html: the description, safe HTML.
+    :param element_id: the ``<dd>``'s id (tests and the e2e suite find values by it), if any.
+    :param css_class: the ``<dd>``'s class, if any.
+    :returns: safe HTML.
+    """
+    attributes = (f' id="{element_id}"' if element_id else "") + (
+        f' class="{css_class}"' if css_class else ""
+    )
+    return f"<dt>{escape(label)}</dt><dd{attributes}>{html}</dd>"
 
 
 def _identity_card(identity: Identity, language: str) -> str:
@@ -464,8 +488,8 @@ def _clients_html(view: IndexView) -> str:
         uris = "<br>".join(f"<code>{escape(uri)}</code>" for uri in client.redirect_uris)
         blocks.append(
             f"<h3>{escape(say(language, 'partner_code'))} <code>{escape(client.client_id)}</code>"
-            f"</h3><dl><dt>{escape(say(language, 'services'))}</dt><dd>{services}</dd>"
-            f"<dt>{escape(say(language, 'redirect_uris'))}</dt><dd>{uris}</dd></dl>"
+            f"</h3><dl>{_term(say(language, 'services'), services)}"
+            f"{_term(say(language, 'redirect_uris'), uris)}</dl>"
         )
     return f'<div id="clients">{"".join(blocks)}</div>'
 

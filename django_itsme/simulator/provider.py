@@ -1,18 +1,18 @@
 """The OpenID Provider's endpoints as plain functions of a request, returning a
-:class:`~django_itsme.simulator.responses.Response`. No sockets here; see ``server``."""
+:class:`~django_itsme.simulator.responses.Response`. No sockets here; see ``transport``."""
 
 from __future__ import annotations
 
 import secrets
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .authorization import AuthorizationError, AuthorizationRequest, AuthorizationValidator
+from .context import Decision, ProviderContext, ProviderState
 from .discovery import discovery_document, endpoint_urls
-from .faults import Faults
 from .grants import AccessTokenStore, CodeStore, Grant
 from .identities import IDENTITIES, Identity, identity_by_key
 from .issuing import TokenIssuer
@@ -30,8 +30,6 @@ from .responses import (
     text_response,
 )
 from .tokens import ClientAuthenticator, TokenError, check_grant_type, redeem_code
-
-Decision = Literal["approve", "refuse"]
 
 #: How long an approval page stays usable, in seconds.
 TRANSACTION_LIFETIME = 600.0
@@ -107,22 +105,6 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return next((value for key, value in headers.items() if key.lower() == wanted), "")
 
 
-@dataclass
-class ProviderState:
-    """Mutable settings shared by the endpoints.
-
-    :param faults: the fault switches.
-    :param auto_approve: identity key that approves at once, or ``None`` for the page.
-    :param auto_decision: what the automatic user answers.
-    :param numbered_identities: how many numbered identities (``user1`` ...) exist.
-    """
-
-    faults: Faults = field(default_factory=Faults)
-    auto_approve: str | None = None
-    auto_decision: Decision = "approve"
-    numbered_identities: int = 0
-
-
 class Provider:
     """All endpoints of the simulated itsme® OpenID Provider."""
 
@@ -149,30 +131,17 @@ class Provider:
         self.key_store = ClientKeyStore(clock)
         self._issuer = issuer
         self._clock = clock
-        self._validator = AuthorizationValidator(
+        context = ProviderContext(
             registry=registry,
             keys=keys,
             key_store=self.key_store,
             issuer=issuer,
             clock=clock,
-            faults=lambda: self.state.faults,
-            numbered_identities=lambda: self.state.numbered_identities,
+            state=state,
         )
-        self._authenticator = ClientAuthenticator(
-            registry=registry,
-            keys=keys,
-            key_store=self.key_store,
-            issuer=issuer,
-            clock=clock,
-            faults=lambda: self.state.faults,
-        )
-        self._issuing = TokenIssuer(
-            keys=keys,
-            key_store=self.key_store,
-            faults=lambda: self.state.faults,
-            issuer=issuer,
-            clock=clock,
-        )
+        self._validator = AuthorizationValidator(context)
+        self._authenticator = ClientAuthenticator(context)
+        self._issuing = TokenIssuer(context)
         self.codes = CodeStore(clock)
         self.tokens = AccessTokenStore(clock)
         self._lock = threading.Lock()

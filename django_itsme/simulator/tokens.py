@@ -10,24 +10,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .authorization import check_listed_algorithms
-from .faults import Faults
+from .context import ProviderContext
 from .grants import CodeStore, Grant, GrantError
-from .jose import JoseError, b64url_decode, decrypt, verify
-from .keys import ProviderKeys
+from .jose import JoseError, b64url_decode, decrypt, load_json_object, verify
 from .protocol import (
     CLIENT_ASSERTION_TYPE,
     GRANT_TYPE,
     MAX_ASSERTION_LIFETIME,
     MAX_JTI_LENGTH,
 )
-from .registry import ClientKeyStore, ClientRegistry, RegisteredClient
+from .registry import RegisteredClient
 
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
@@ -68,46 +66,21 @@ def _peek_claims(token: str) -> dict[str, Any]:
     if len(parts) != 3:
         msg = "client_assertion is not a compact JWS"
         raise JoseError(msg)
-    try:
-        claims = json.loads(b64url_decode(parts[1]))
-    except (ValueError, UnicodeDecodeError):
-        msg = "client_assertion payload is not JSON"
-        raise JoseError(msg) from None
-    if not isinstance(claims, dict):
-        msg = "client_assertion payload is not a JSON object"
-        raise JoseError(msg)
-    return claims
+    return load_json_object(b64url_decode(parts[1]), "client_assertion payload")
 
 
 class ClientAuthenticator:
     """Authenticate clients by ``private_key_jwt`` (D-AUTH "Token Request"; D-JOSE), or by the
     method they registered: ``client_id`` and ``client_secret`` in the body (D-AUTH secret tab)."""
 
-    def __init__(
-        self,
-        *,
-        registry: ClientRegistry,
-        keys: ProviderKeys,
-        key_store: ClientKeyStore,
-        issuer: Callable[[], str],
-        clock: Callable[[], float],
-        faults: Callable[[], Faults] = Faults,
-    ) -> None:
+    def __init__(self, context: ProviderContext) -> None:
         """Create the authenticator.
 
-        :param registry: the registered clients.
-        :param keys: provider keys (for encrypted assertions).
-        :param key_store: client JWKS cache.
-        :param issuer: returns the issuer; the token endpoint is issuer + ``/token``.
-        :param clock: returns the current time.
-        :param faults: returns the current fault and variant switches.
+        :param context: the registered clients, the provider keys (for encrypted assertions),
+            the client JWKS cache, the issuer (the token endpoint is issuer + ``/token``), the
+            clock and the fault switches.
         """
-        self._faults = faults
-        self._registry = registry
-        self._keys = keys
-        self._key_store = key_store
-        self._issuer = issuer
-        self._clock = clock
+        self._context = context
         self._lock = threading.Lock()
         self._seen_jti: set[tuple[str, str]] = set()
 
@@ -136,7 +109,7 @@ class ClientAuthenticator:
                 "invalid_client", f"client_assertion_type must be {CLIENT_ASSERTION_TYPE}"
             )
         token = assertion.strip()
-        faults = self._faults()
+        faults = self._context.faults
         if faults.require_encrypted_client_assertion and token.count(".") != 4:
             # D-IG2020 and v1: the assertion MUST be signed then encrypted (protocol notes §11 #4).
             raise TokenError(
@@ -144,13 +117,13 @@ class ClientAuthenticator:
             )
         try:
             if token.count(".") == 4:
-                token, jwe_header = decrypt(token, self._keys.decryption_keys())
+                token, jwe_header = decrypt(token, self._context.keys.decryption_keys())
                 check_listed_algorithms(jwe_header, faults)
             claimed = _peek_claims(token)
         except JoseError as exc:
             raise TokenError("unauthorized_client", str(exc)) from None
         client_id = claimed.get("iss")
-        client = self._registry.get(client_id) if isinstance(client_id, str) else None
+        client = self._context.registry.get(client_id) if isinstance(client_id, str) else None
         if client is None:
             raise TokenError("invalid_client", f"unknown client {client_id!r}")
         if form.get("client_id") not in (None, client.client_id):
@@ -158,7 +131,7 @@ class ClientAuthenticator:
         if client.token_endpoint_auth_method != "private_key_jwt":  # noqa: S105
             raise TokenError("invalid_client", "this client is registered for a client secret")
         try:
-            claims, _ = verify(token, lambda kid: self._key_store.signing_key(client, kid))
+            claims, _ = verify(token, lambda kid: self._context.key_store.signing_key(client, kid))
         except JoseError as exc:
             raise TokenError("unauthorized_client", str(exc)) from None
         self._check_claims(client, claims)
@@ -174,7 +147,7 @@ class ClientAuthenticator:
             ``private_key_jwt``, a missing or wrong secret, or an assertion sent as well.
         """
         client_id = form.get("client_id")
-        client = self._registry.get(client_id) if client_id else None
+        client = self._context.registry.get(client_id) if client_id else None
         if client is None:
             raise TokenError("invalid_client", "client_id is required with client_secret")
         if "client_assertion" in form or "client_assertion_type" in form:
@@ -195,7 +168,7 @@ class ClientAuthenticator:
         """
         if claims.get("sub") != client.client_id:
             raise TokenError("unauthorized_client", "client_assertion sub must equal client_id")
-        issuer = self._issuer()
+        issuer = self._context.issuer()
         accepted = {issuer + "/token", issuer}
         aud = claims.get("aud")
         audiences = aud if isinstance(aud, list) else [aud]
@@ -204,7 +177,7 @@ class ClientAuthenticator:
                 "unauthorized_client", f"client_assertion aud must be {issuer + '/token'!r}"
             )
         exp = claims.get("exp")
-        now = self._clock()
+        now = self._context.clock()
         if not isinstance(exp, int | float) or isinstance(exp, bool):
             raise TokenError("unauthorized_client", "client_assertion exp is required")
         if exp <= now:

@@ -21,7 +21,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from django_itsme.client import clear_client
-from django_itsme.signals import login_failed
+from django_itsme.signals import identity_verified, login_failed
 from django_itsme.simulator import IDENTITIES, RegisteredClient, Simulator
 
 CLIENT_ID = "OIDC_TEST"
@@ -50,6 +50,12 @@ def received_by(signal: Signal) -> Iterator[list[dict[str, Any]]]:
 def failures() -> Iterator[list[dict[str, Any]]]:
     """Every ``login_failed`` sent during the test."""
     yield from received_by(login_failed)
+
+
+@pytest.fixture
+def verifications() -> Iterator[list[dict[str, Any]]]:
+    """Every ``identity_verified`` sent during the test."""
+    yield from received_by(identity_verified)
 
 
 def sub_of(identity: str) -> str:

@@ -9,7 +9,7 @@ token comes back as a JWE ``dir`` + A256GCM whose key is derived from the secret
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,7 +17,6 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from django_itsme.models import ItsmeIdentity
-from django_itsme.signals import identity_verified, login_failed
 from django_itsme.simulator import IDENTITIES, RegisteredClient, Simulator
 from tests.app.conftest import SERVICE_TYPES, Browser, set_itsme
 
@@ -28,51 +27,47 @@ SECRET_CLIENT_ID = "OIDC_SECRET_TEST"
 SECRET = "test-only-client-secret-0123456789abcdefghijklmn"
 
 
-def register_secret_client(
-    simulator: Simulator,
-    live_server: LiveServer,
-    *,
-    alg: str,
-    secret: str = SECRET,
-    method: str = "client_secret_post",
-) -> None:
-    simulator.register(
-        RegisteredClient(
-            client_id=SECRET_CLIENT_ID,
-            redirect_uris=[live_server.url + "/itsme/callback/"],
-            services=dict(SERVICE_TYPES),
-            token_endpoint_auth_method=method,  # type: ignore[arg-type]
-            client_secret=secret,
-            id_token_signed_response_alg=alg,  # type: ignore[arg-type]
+@dataclass
+class SecretPartner:
+    """A client-secret partner: registered at the simulator, configured on the site."""
+
+    simulator: Simulator
+    live_server: LiveServer
+    settings: SettingsWrapper
+
+    def register(self, *, alg: str, secret: str = SECRET) -> None:
+        """Register (or re-register) the partner at the simulator, itsme signing with ``alg``."""
+        self.simulator.register(
+            RegisteredClient(
+                client_id=SECRET_CLIENT_ID,
+                redirect_uris=[self.live_server.url + "/itsme/callback/"],
+                services=dict(SERVICE_TYPES),
+                token_endpoint_auth_method="client_secret_post",
+                client_secret=secret,
+                id_token_signed_response_alg=alg,  # type: ignore[arg-type]
+            )
         )
-    )
 
-
-def use_secret(settings: SettingsWrapper, *, alg: str, secret: str = SECRET) -> None:
-    set_itsme(
-        settings,
-        CLIENT_ID=SECRET_CLIENT_ID,
-        TOKEN_AUTH_METHOD="client_secret_post",
-        CLIENT_SECRET=secret,
-        ID_TOKEN_SIGNING_ALG=alg,
-    )
+    def set_up(
+        self, *, registered: str, configured: str = "", secret_at_itsme: str = SECRET
+    ) -> None:
+        """Register the partner with ``registered`` and ``secret_at_itsme``, and configure the
+        site with :data:`SECRET` and ``configured`` (by default the registered algorithm)."""
+        self.register(alg=registered, secret=secret_at_itsme)
+        set_itsme(
+            self.settings,
+            CLIENT_ID=SECRET_CLIENT_ID,
+            TOKEN_AUTH_METHOD="client_secret_post",
+            CLIENT_SECRET=SECRET,
+            ID_TOKEN_SIGNING_ALG=configured or registered,
+        )
 
 
 @pytest.fixture
-def events() -> Iterator[dict[str, list[dict[str, Any]]]]:
-    received: dict[str, list[dict[str, Any]]] = {"verified": [], "failed": []}
-
-    def on_verified(sender: Any, **kwargs: Any) -> None:
-        received["verified"].append(kwargs)
-
-    def on_failed(sender: Any, **kwargs: Any) -> None:
-        received["failed"].append(kwargs)
-
-    identity_verified.connect(on_verified)
-    login_failed.connect(on_failed)
-    yield received
-    identity_verified.disconnect(on_verified)
-    login_failed.disconnect(on_failed)
+def partner(
+    simulator: Simulator, live_server: LiveServer, settings: SettingsWrapper
+) -> SecretPartner:
+    return SecretPartner(simulator, live_server, settings)
 
 
 def token_request_form(simulator: Simulator) -> dict[str, str]:
@@ -83,125 +78,118 @@ def token_request_form(simulator: Simulator) -> dict[str, str]:
 @pytest.mark.parametrize("alg", ["HS256", "RS256"])
 def test_login_with_a_client_secret(
     browser: Browser,
-    simulator: Simulator,
-    live_server: LiveServer,
-    settings: SettingsWrapper,
-    events: dict[str, list[dict[str, Any]]],
+    partner: SecretPartner,
+    verifications: list[dict[str, Any]],
     alg: str,
 ) -> None:
-    register_secret_client(simulator, live_server, alg=alg)
-    use_secret(settings, alg=alg)
+    partner.set_up(registered=alg)
     response = browser.flow("login")
     assert response.status_code == 302, response.content[:300]
-    (event,) = events["verified"]
+    (event,) = verifications
     details = event["details"]
     assert details.sub == IDENTITIES["alice"].sub_for(SECRET_CLIENT_ID)
     assert details.id_token.header["alg"] == alg
     assert ItsmeIdentity.objects.filter(sub=details.sub).exists()
-    form = token_request_form(simulator)
+    form = token_request_form(partner.simulator)
     assert form["client_id"] == SECRET_CLIENT_ID
     assert form["client_secret"] == SECRET  # client_secret_post (D-AUTH secret tab)
     assert "client_assertion" not in form
     # The request object is signed with the secret (S-RO sample), then encrypted to itsme.
-    record = simulator.authorizations[-1]
+    record = partner.simulator.authorizations[-1]
     assert record.request_object["iss"] == SECRET_CLIENT_ID
 
 
 @pytest.mark.parametrize("alg", ["HS256", "RS256"])
 def test_share_data_with_a_client_secret(
     browser: Browser,
-    simulator: Simulator,
-    live_server: LiveServer,
-    settings: SettingsWrapper,
-    events: dict[str, list[dict[str, Any]]],
+    partner: SecretPartner,
+    verifications: list[dict[str, Any]],
     alg: str,
 ) -> None:
-    register_secret_client(simulator, live_server, alg=alg)
-    use_secret(settings, alg=alg)
+    partner.set_up(registered=alg)
     response = browser.flow("share")
     assert response.status_code == 302, response.content[:300]
-    (event,) = events["verified"]
+    (event,) = verifications
     identity = event["details"].identity
     assert identity.family_name == "Peeters"
     assert identity.eid.national_number == "85031424673"
 
 
-def test_request_object_signed_with_another_secret_is_refused(
-    browser: Browser,
-    simulator: Simulator,
-    live_server: LiveServer,
-    settings: SettingsWrapper,
-    events: dict[str, list[dict[str, Any]]],
-) -> None:
-    register_secret_client(simulator, live_server, alg="HS256", secret=SECRET[::-1])
-    use_secret(settings, alg="HS256")
-    response = browser.flow("login")
-    assert response.status_code == 503
-    (failure,) = events["failed"]
-    assert failure["code"] == "invalid_request_object"
-
-
 def test_wrong_secret_is_refused_at_the_token_endpoint(
     browser: Browser,
-    simulator: Simulator,
-    live_server: LiveServer,
-    settings: SettingsWrapper,
-    events: dict[str, list[dict[str, Any]]],
+    partner: SecretPartner,
+    failures: list[dict[str, Any]],
 ) -> None:
-    register_secret_client(simulator, live_server, alg="HS256")
-    use_secret(settings, alg="HS256")
+    partner.set_up(registered="HS256")
     params = browser.at_itsme(browser.start())
     # itsme onboarding rotated the secret (D-AUTH) between the redirect and the token request.
-    register_secret_client(simulator, live_server, alg="HS256", secret=SECRET[::-1])
+    partner.register(alg="HS256", secret=SECRET[::-1])
     response = browser.finish(params)
     assert response.status_code == 503
-    (failure,) = events["failed"]
+    (failure,) = failures
     assert failure["code"] == "invalid_client"
     assert SECRET.encode() not in response.content
     assert b"Error code: invalid_client" in response.content
     assert not ItsmeIdentity.objects.exists()
 
 
-def test_hs256_token_when_rs256_is_configured_is_refused(
+@pytest.mark.parametrize(
+    ("registered", "configured", "secret_at_itsme", "status", "code"),
+    [
+        pytest.param(
+            "HS256",
+            "HS256",
+            SECRET[::-1],
+            503,
+            "invalid_request_object",
+            id="request_object_signed_with_another_secret",
+        ),
+        pytest.param(
+            "HS256",
+            "RS256",
+            SECRET,
+            403,
+            "invalid_signature",
+            id="hs256_token_when_rs256_is_configured",
+        ),
+        pytest.param(
+            "RS256",
+            "HS256",
+            SECRET,
+            403,
+            "invalid_signature",
+            id="rs256_token_when_hs256_is_configured",
+        ),
+    ],
+)
+def test_mismatched_partner_is_refused(
     browser: Browser,
-    simulator: Simulator,
-    live_server: LiveServer,
-    settings: SettingsWrapper,
-    events: dict[str, list[dict[str, Any]]],
+    partner: SecretPartner,
+    failures: list[dict[str, Any]],
+    registered: str,
+    configured: str,
+    secret_at_itsme: str,
+    status: int,
+    code: str,
 ) -> None:
-    register_secret_client(simulator, live_server, alg="HS256")
-    use_secret(settings, alg="RS256")
+    """The site and itsme disagree on the secret or on the ID token's algorithm: the login
+    fails with one ``login_failed`` and nobody is linked."""
+    partner.set_up(registered=registered, configured=configured, secret_at_itsme=secret_at_itsme)
     response = browser.flow("login")
-    assert response.status_code == 403
-    (failure,) = events["failed"]
-    assert failure["code"] == "invalid_signature"
+    assert response.status_code == status
+    (failure,) = failures
+    assert failure["code"] == code
     assert not ItsmeIdentity.objects.exists()
-
-
-def test_rs256_token_when_hs256_is_configured_is_refused(
-    browser: Browser,
-    simulator: Simulator,
-    live_server: LiveServer,
-    settings: SettingsWrapper,
-    events: dict[str, list[dict[str, Any]]],
-) -> None:
-    register_secret_client(simulator, live_server, alg="RS256")
-    use_secret(settings, alg="HS256")
-    response = browser.flow("login")
-    assert response.status_code == 403
-    (failure,) = events["failed"]
-    assert failure["code"] == "invalid_signature"
 
 
 def test_private_key_jwt_site_refuses_a_dir_hs256_id_token(
     browser: Browser,
-    simulator: Simulator,
-    live_server: LiveServer,
-    settings: SettingsWrapper,
-    events: dict[str, list[dict[str, Any]]],
+    partner: SecretPartner,
+    failures: list[dict[str, Any]],
 ) -> None:
     """Attack: an itsme answer (or a forger who learnt a secret) sends a private_key_jwt site a
     ``dir`` JWE holding an HS256 JWS. Only client-secret sites may accept either."""
+    simulator, live_server = partner.simulator, partner.live_server
     simulator.register(
         RegisteredClient(
             client_id=SECRET_CLIENT_ID,
@@ -212,9 +200,9 @@ def test_private_key_jwt_site_refuses_a_dir_hs256_id_token(
             id_token_signed_response_alg="HS256",
         )
     )
-    set_itsme(settings, CLIENT_ID=SECRET_CLIENT_ID)
+    set_itsme(partner.settings, CLIENT_ID=SECRET_CLIENT_ID)
     response = browser.flow("login")
     assert response.status_code == 403
-    (failure,) = events["failed"]
+    (failure,) = failures
     assert failure["code"] == "token_decryption_failed"
     assert not ItsmeIdentity.objects.exists()

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from django_itsme.core import ItsmeClient, MemoryCache
+from django_itsme.core import ItsmeClient, MemoryCache, UserDetails
 from django_itsme.core.client import AuthenticationRequest
 from django_itsme.simulator import RegisteredClient, Simulator
 from tests import keyfiles
@@ -101,6 +101,23 @@ def follow(auth: AuthenticationRequest) -> Callback:
     location = answer.headers["Location"]
     query = parse_qs(urlsplit(location).query)
     return Callback(location, {k: v[0] for k, v in query.items()})
+
+
+def redeem(client: ItsmeClient, auth: AuthenticationRequest, service: str) -> UserDetails:
+    """Follow ``auth`` through the auto-approving simulator and get the user's details."""
+    code = client.parse_callback(follow(auth).params, expected_state=auth.state)
+    return client.get_user_details(
+        code,
+        redirect_uri=auth.redirect_uri,
+        nonce=auth.nonce,
+        code_verifier=auth.code_verifier,
+        service=service,
+    )
+
+
+def log_in(client: ItsmeClient, service: str) -> UserDetails:
+    """Run one whole flow for ``service`` and return the user's details."""
+    return redeem(client, client.build_authentication_request(service), service)
 
 
 def json_text(data: Any) -> str:

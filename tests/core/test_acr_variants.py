@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from django_itsme.core import ItsmeClient, UserDetails
+from django_itsme.core import ItsmeClient
 from django_itsme.core.errors import ClaimValidationError, ConfigurationError
 from django_itsme.core.services import ACR_ADVANCED, ACR_BASIC
 from django_itsme.simulator import Simulator
-from tests.core.conftest import follow, make_client
+from tests.core.conftest import follow, log_in, make_client
 
 pytestmark = pytest.mark.simulator
 
@@ -39,21 +39,9 @@ def acr_client(simulator: Simulator) -> ItsmeClient:
     return make_client(simulator, services=SERVICES)
 
 
-def run(client: ItsmeClient, service: str) -> UserDetails:
-    auth = client.build_authentication_request(service)
-    code = client.parse_callback(follow(auth).params, expected_state=auth.state)
-    return client.get_user_details(
-        code,
-        redirect_uri=auth.redirect_uri,
-        nonce=auth.nonce,
-        code_verifier=auth.code_verifier,
-        service=service,
-    )
-
-
 def refused(client: ItsmeClient, service: str) -> None:
     with pytest.raises(ClaimValidationError) as caught:
-        run(client, service)
+        log_in(client, service)
     assert caught.value.code == "invalid_acr"
 
 
@@ -90,7 +78,7 @@ def test_no_acr_accepted_for_advanced_when_assumed(
     acr_client: ItsmeClient, simulator: Simulator
 ) -> None:
     simulator.faults.id_token_drop_acr = True
-    details = run(acr_client, "advanced_trusting")
+    details = log_in(acr_client, "advanced_trusting")
     # What itsme asserted is recorded, not what was assumed.
     assert details.acr is None
     assert "acr" not in details.claims
@@ -101,7 +89,7 @@ def test_no_acr_accepted_for_basic_by_default(
     acr_client: ItsmeClient, simulator: Simulator, service: str
 ) -> None:
     simulator.faults.id_token_drop_acr = True
-    assert run(acr_client, service).acr is None
+    assert log_in(acr_client, service).acr is None
 
 
 def test_no_acr_refused_for_basic_when_asked(acr_client: ItsmeClient, simulator: Simulator) -> None:
@@ -110,9 +98,9 @@ def test_no_acr_refused_for_basic_when_asked(acr_client: ItsmeClient, simulator:
 
 
 def test_with_acr_every_service_records_it(acr_client: ItsmeClient, simulator: Simulator) -> None:
-    assert run(acr_client, "advanced_trusting").acr == "advanced"
-    assert run(acr_client, "basic_strict").acr == "basic"
-    assert run(acr_client, "login").acr == "basic"
+    assert log_in(acr_client, "advanced_trusting").acr == "advanced"
+    assert log_in(acr_client, "basic_strict").acr == "basic"
+    assert log_in(acr_client, "login").acr == "basic"
 
 
 # ----------------------------------------------------------------------------- unknown acr
@@ -121,7 +109,7 @@ def test_unknown_acr_never_fails_a_basic_service(
     acr_client: ItsmeClient, simulator: Simulator, service: str
 ) -> None:
     simulator.faults.id_token_acr = UNKNOWN_ACR
-    details = run(acr_client, service)
+    details = log_in(acr_client, service)
     assert details.acr is None
     assert details.claims["acr"] == UNKNOWN_ACR
 
@@ -137,7 +125,7 @@ def test_unknown_or_lower_acr_fails_an_advanced_service(
 
 def test_capital_v2_acr_counts(acr_client: ItsmeClient, simulator: Simulator) -> None:
     simulator.faults.id_token_acr = "http://itsme.services/V2/claim/acr_advanced"
-    assert run(acr_client, "advanced").acr == "advanced"
+    assert log_in(acr_client, "advanced").acr == "advanced"
 
 
 # ----------------------------------------------------------------------------- settings

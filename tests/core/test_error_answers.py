@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from django_itsme.core import ItsmeClient
-from django_itsme.core.client import AuthenticationRequest
 from django_itsme.core.errors import (
     AuthorizationDenied,
     ClaimValidationError,
@@ -25,18 +24,7 @@ from django_itsme.core.oauth_errors import (
     read_error_value,
 )
 from django_itsme.simulator import Simulator
-from tests.core.conftest import follow
-
-
-def redeem(client: ItsmeClient, auth: AuthenticationRequest, service: str = "login") -> Any:
-    code = client.parse_callback(follow(auth).params, expected_state=auth.state)
-    return client.get_user_details(
-        code,
-        redirect_uri=auth.redirect_uri,
-        nonce=auth.nonce,
-        code_verifier=auth.code_verifier,
-        service=service,
-    )
+from tests.core.conftest import follow, redeem
 
 
 # ------------------------------------------------------------------ authorization redirect
@@ -96,7 +84,7 @@ def test_token_endpoint_errors(
     simulator.faults.token_error = error
     simulator.faults.token_error_in_error_description = member == "error_description"
     with pytest.raises(TokenEndpointError) as caught:
-        redeem(client, auth)
+        redeem(client, auth, "login")
     assert (caught.value.code, caught.value.error, caught.value.status) == (code, error, 400)
     assert caught.value.description == f"injected {error}"
     assert "injected" not in str(caught.value)  # provider text stays out of the message

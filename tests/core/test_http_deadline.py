@@ -16,6 +16,7 @@ import pytest
 
 from django_itsme.core.errors import ProviderError, TransportTimeout
 from django_itsme.core.http import HttpClient
+from tests.partner_host import PartnerHost
 
 #: How many bytes the trickling servers send, one per :data:`DRIP` seconds: about 5 s in all,
 #: five times the 1 s deadline under test, then they stop.
@@ -80,53 +81,13 @@ def test_a_trickling_provider_hits_the_total_deadline(trickle: TrickleServer) ->
     assert trickle.sent < DRIPS
 
 
-class RedirectingServer:
-    """Answers 302 to ``target``; records each request path."""
-
-    def __init__(self, target: str) -> None:
-        self.target = target
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/token"
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(5)
-                try:
-                    conn.recv(65536)
-                    conn.sendall(
-                        f"HTTP/1.1 302 Found\r\nLocation: {self.target}\r\n"
-                        "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
-                    )
-                except OSError:
-                    continue
-
-    def close(self) -> None:
-        self.sock.close()
-        self._thread.join(timeout=5)
-
-
 @pytest.mark.attack
 def test_redirects_are_not_followed() -> None:
-    from tests.partner_host import PartnerHost
-
-    with PartnerHost() as elsewhere:
+    with PartnerHost() as elsewhere, PartnerHost() as redirecting:
         target = elsewhere.publish("/stolen", "{}")
-        redirecting = RedirectingServer(target)
-        try:
-            with pytest.raises(ProviderError, match="HTTP 302") as caught:
-                HttpClient(timeout=5).post_form(
-                    redirecting.url, {"code": "SECRET"}, error=ProviderError
-                )
-        finally:
-            redirecting.close()
+        url = redirecting.publish("/token", "", status=302, headers=[("Location", target)])
+        with pytest.raises(ProviderError, match="HTTP 302") as caught:
+            HttpClient(timeout=5).post_form(url, {"code": "SECRET"}, error=ProviderError)
         assert caught.value.status == 302
+        assert redirecting.hits == ["/token"]
         assert elsewhere.hits == []

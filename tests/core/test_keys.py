@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from django_itsme.core.errors import ConfigurationError
-from django_itsme.core.keygen import generate_private_jwks, main
+from django_itsme.core.keygen import DEFAULT_BITS, generate_private_jwks, main
 from django_itsme.core.keys import inspect_private_jwks, load_private_keys
 from tests import keyfiles
 
@@ -196,13 +197,50 @@ def test_generated_sets_are_valid_and_fresh() -> None:
         generate_private_jwks(bits=1024)
 
 
-def test_keygen_command_writes_a_private_file(tmp_path: Path) -> None:
+def test_keygen_command_writes_a_private_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "jwks.json"
     assert main(["--bits", "2048", "--out", str(target)]) == 0
     assert target.stat().st_mode & 0o777 == 0o600
+    first = target.read_text(encoding="utf-8")
     load_private_keys(target)
-    with pytest.raises(FileExistsError):
+    capsys.readouterr()
+    # The same rules as ``manage.py itsme_keys``: an existing file is kept unless --force.
+    with pytest.raises(SystemExit) as refused:
         main(["--bits", "2048", "--out", str(target)])
+    assert refused.value.code == 2
+    assert "already exists; pass --force to replace it" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == first
+    assert main(["--bits", "2048", "--out", str(target), "--force"]) == 0
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert target.read_text(encoding="utf-8") != first
+    load_private_keys(target)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bits", "1024"], "--bits must be between 2048 and 8192"),
+        (["--bits", "8193"], "--bits must be between 2048 and 8192"),
+        (["--force"], "--force only applies to --out"),
+    ],
+)
+def test_keygen_command_refuses_bad_options(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(argv)
+    assert refused.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_keygen_command_defaults_to_3072_bits(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    keys = json.loads(capsys.readouterr().out)["keys"]
+    moduli = [base64.urlsafe_b64decode(key["n"] + "==") for key in keys]
+    assert [int.from_bytes(n).bit_length() for n in moduli] == [DEFAULT_BITS] * 2
+    assert DEFAULT_BITS == 3072
 
 
 def test_keygen_command_prints_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from django_itsme.core import ItsmeClient
 from django_itsme.simulator import Simulator
-from tests.core.conftest import follow
+from tests.core.conftest import log_in
 
 pytestmark = pytest.mark.simulator
 
@@ -31,18 +31,6 @@ FORGED: dict[str, Any] = {
 }
 
 
-def login(client: ItsmeClient, service: str = "share") -> Any:
-    auth = client.build_authentication_request(service)
-    code = client.parse_callback(follow(auth).params, expected_state=auth.state)
-    return client.get_user_details(
-        code,
-        redirect_uri=auth.redirect_uri,
-        nonce=auth.nonce,
-        code_verifier=auth.code_verifier,
-        service=service,
-    )
-
-
 def test_the_list_covers_the_review() -> None:
     from django_itsme.core.client import PROTOCOL_CLAIMS
 
@@ -56,7 +44,7 @@ def test_userinfo_cannot_override_protocol_claims(
     client: ItsmeClient, simulator: Simulator
 ) -> None:
     simulator.faults.userinfo_extra_claims = dict(FORGED)
-    details = login(client)
+    details = log_in(client, "share")
     assert details.userinfo is not None
     assert details.userinfo.claims["nonce"] == "forged-nonce"  # the attack did arrive
     id_claims = details.id_token.claims

@@ -1,4 +1,4 @@
-"""README.rst's core example is examples/core_workflow.py, word for word, and it runs."""
+"""README.rst's core example is example_project/core_workflow.py, word for word, and it runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "core_workflow.py"
+EXAMPLE = ROOT / "example_project" / "core_workflow.py"
 
 
 def test_readme_shows_the_example_verbatim() -> None:

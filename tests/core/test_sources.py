@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES_PAGE = ROOT / "docs" / "sources.rst"
 #: Where citations live. Directories missing from a source distribution are skipped.
-SCANNED = ("django_itsme", "scripts", "examples", "example_project", "tests", "README.rst")
+SCANNED = ("django_itsme", "scripts", "example_project", "tests", "README.rst")
 #: Text files worth reading; files without a suffix are the shell scripts in scripts/.
 TEXT_SUFFIXES = frozenset({".py", ".rst", ".html", ".txt", ".sh", ".toml", ".cfg", ".ini", ".md"})
 #: This file cites made-up keys to test the scanner; the page itself is the list, not a citation.

@@ -17,7 +17,7 @@ import pytest
 from django_itsme.core import ItsmeClient
 from django_itsme.core.errors import ClaimValidationError
 from django_itsme.simulator import Simulator
-from tests.core.conftest import follow
+from tests.core.conftest import log_in
 from tests.core.test_id_token import NOW, claims, refused, validate
 
 BAD_TIMES: list[Any] = [
@@ -87,18 +87,6 @@ def test_numeric_date_refuses(value: Any) -> None:
     assert numeric_date(value) is None
 
 
-def login(client: ItsmeClient, service: str = "login") -> Any:
-    auth = client.build_authentication_request(service)
-    code = client.parse_callback(follow(auth).params, expected_state=auth.state)
-    return client.get_user_details(
-        code,
-        redirect_uri=auth.redirect_uri,
-        nonce=auth.nonce,
-        code_verifier=auth.code_verifier,
-        service=service,
-    )
-
-
 @pytest.mark.attack
 @pytest.mark.simulator
 @pytest.mark.parametrize("claim", ["exp", "iat", "auth_time"])
@@ -109,7 +97,7 @@ def test_a_signed_infinite_time_is_refused_end_to_end(
     # The simulator signs Infinity/NaN, which json.loads reads back as inf/nan (the same as 1e999).
     simulator.faults.id_token_extra_claims = {claim: value}
     with pytest.raises(ClaimValidationError) as caught:
-        login(client)
+        log_in(client, "login")
     assert caught.value.claim == claim
 
 

@@ -49,6 +49,8 @@ STARTUP_TIMEOUT = 30
 SHUTDOWN_TIMEOUT = 10
 #: Milliseconds Playwright waits for an element or a navigation.
 PAGE_TIMEOUT = 10_000
+#: The default browser window.
+DESKTOP = {"width": 1280, "height": 900}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,6 +68,19 @@ def browser_missing() -> str | None:
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing (apt-get install chromium)"
     return None
+
+
+def require_browser() -> None:
+    """Skip the calling test module when the browser tests cannot run here; in CI, fail it.
+
+    Call it at module level before importing playwright.
+    """
+    missing = browser_missing()
+    if missing is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"The browser tests must run in CI, but {missing}.", pytrace=False)
+    pytest.skip(f"Browser tests skipped: {missing}.", allow_module_level=True)
 
 
 @dataclass(frozen=True)
@@ -224,3 +239,64 @@ def page(chromium: Browser, request: pytest.FixtureRequest, demo_site: DemoSite)
             sys.stderr.write(f"no screenshot for {request.node.name}: {error}\n")
         finally:
             context.close()
+
+
+class Pages:
+    """Opens pages, each in a fresh browser context; the ``pages`` fixture closes them all at
+    the end of the test."""
+
+    def __init__(self, chromium: Browser) -> None:
+        self._chromium = chromium
+        self._opened: list[Page] = []
+
+    def open(
+        self,
+        site: DemoSite | None = None,
+        *,
+        language: str = "en",
+        viewport: dict[str, int] = DESKTOP,
+        locale: str = "en-US",
+    ) -> Page:
+        """A page of a fresh context asking for ``locale``; with ``site``, the demo's language
+        cookie is set to ``language`` (what its language form sets), so the demo sends
+        ``ui_locales`` in that language."""
+        context = self._chromium.new_context(viewport=viewport, locale=locale)  # type: ignore[arg-type]
+        context.set_default_timeout(PAGE_TIMEOUT)
+        if site is not None:
+            context.add_cookies([{"name": "django_language", "value": language, "url": site.url}])
+        page = context.new_page()
+        self._opened.append(page)
+        return page
+
+    def close(self) -> None:
+        for page in self._opened:
+            page.context.close()
+        self._opened.clear()
+
+
+@pytest.fixture
+def pages(chromium: Browser) -> Iterator[Pages]:
+    """Open pages in fresh browser contexts, closed at the end of the test."""
+    opened = Pages(chromium)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a full-page screenshot in ``artifacts/screenshots/<name>.png``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def log_in_with_itsme(page: Page, site: DemoSite, identity: str = "alice") -> None:
+    """Log in on the demo with its itsme button, approving as ``identity`` on the simulator's
+    page; ends on the profile page."""
+    from playwright.sync_api import expect
+
+    page.goto(site.url + "/login/")
+    page.locator("main a.itsme-btn").first.click()
+    page.locator(f"#identity-{identity}").check()
+    page.locator("#approve").click()
+    expect(page).to_have_url(site.url + "/profile/")

@@ -7,28 +7,27 @@ Each page leaves a screenshot in ``artifacts/screenshots/test_admin_<language>_<
 
 from __future__ import annotations
 
-import os
 import re
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import PAGE_TIMEOUT, SCREENSHOTS, DemoSite, browser_missing
+from tests.e2e.conftest import (
+    DemoSite,
+    Pages,
+    log_in_with_itsme,
+    require_browser,
+    screenshot,
+)
 
-_missing = browser_missing()
-if _missing is not None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"The browser tests must run in CI, but {_missing}.", pytrace=False)
-    pytest.skip(f"Browser tests skipped: {_missing}.", allow_module_level=True)
+require_browser()
 
 from playwright.sync_api import expect  # noqa: E402 - only once the browser is known to exist
 
 from tests.e2e.demo_admin import log_in_to_admin, past_the_right_edge  # noqa: E402
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
 
@@ -42,49 +41,23 @@ LANGUAGES = {
 }
 
 
-def approve_a_payment(chromium: Browser, site: DemoSite) -> str:
+def approve_a_payment(pages: Pages, site: DemoSite) -> str:
     """alice logs in with itsme and approves 250 EUR to BE68 5390 0754 7034, in a browser
     context of her own.
 
     :returns: the confirmation's id.
     """
-    context = chromium.new_context(viewport=VIEWPORT, locale="en-US")
-    context.set_default_timeout(PAGE_TIMEOUT)
-    try:
-        page = context.new_page()
-        page.goto(site.url + "/login/")
-        page.get_by_role("link", name="Log in with itsme").click()
-        page.locator("#identity-alice").check()
-        page.locator("#approve").click()
-        expect(page).to_have_url(site.url + "/profile/")
-        page.goto(site.url + "/confirm/")
-        page.get_by_label("Amount").fill("250")
-        page.get_by_label("Beneficiary IBAN").fill("BE68539007547034")
-        page.get_by_role("button", name="Confirm this payment with itsme").click()
-        page.locator("#approve").click()
-        expect(page.locator("#status")).to_have_text("Approved")
-        found = re.search(r"confirmation=([0-9a-f-]{36})", page.url)
-        assert found is not None, page.url
-        return found.group(1)
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def admin_page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A 1280 x 800 page in the test's language (its ``language`` parameter)."""
-    language = request.node.callspec.params["language"]
-    context = chromium.new_context(viewport=VIEWPORT, locale=language)
-    context.set_default_timeout(PAGE_TIMEOUT)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"test_admin_{name}.png", full_page=True)
+    page = pages.open(viewport=VIEWPORT)
+    log_in_with_itsme(page, site, "alice")
+    page.goto(site.url + "/confirm/")
+    page.get_by_label("Amount").fill("250")
+    page.get_by_label("Beneficiary IBAN").fill("BE68539007547034")
+    page.get_by_role("button", name="Confirm this payment with itsme").click()
+    page.locator("#approve").click()
+    expect(page.locator("#status")).to_have_text("Approved")
+    found = re.search(r"confirmation=([0-9a-f-]{36})", page.url)
+    assert found is not None, page.url
+    return found.group(1)
 
 
 def assert_fits(page: Page) -> None:
@@ -114,17 +87,15 @@ def assert_brand_as_written(page: Page) -> None:
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_admin_fits_1280_pixels(
-    chromium: Browser, admin_page: Page, demo_site: DemoSite, language: str
-) -> None:
+def test_admin_fits_1280_pixels(pages: Pages, demo_site: DemoSite, language: str) -> None:
     filter_title, approved = LANGUAGES[language]
-    confirmation_id = approve_a_payment(chromium, demo_site)
-    page = admin_page
+    confirmation_id = approve_a_payment(pages, demo_site)
+    page = pages.open(viewport=VIEWPORT, locale=language)
     log_in_to_admin(page, demo_site)
     assert_brand_as_written(page)
 
     page.goto(demo_site.url + "/admin/django_itsme/itsmeidentity/")
-    screenshot(page, f"{language}_identities")
+    screenshot(page, f"test_admin_{language}_identities")
     assert_fits(page)
     for column in ("who", "short_sub", "level", "last_login", "linked"):
         assert_in_view(page, f"#result_list th.column-{column}")
@@ -133,7 +104,7 @@ def test_admin_fits_1280_pixels(
     assert_brand_as_written(page)
 
     page.goto(demo_site.url + "/admin/django_itsme/confirmation/")
-    screenshot(page, f"{language}_confirmations")
+    screenshot(page, f"test_admin_{language}_confirmations")
     assert_fits(page)
     row = page.locator("#result_list tbody tr").filter(
         has=page.locator(f"a[href*='{confirmation_id}']")
@@ -155,7 +126,7 @@ def test_admin_fits_1280_pixels(
     assert_brand_as_written(page)
 
     page.goto(f"{demo_site.url}/admin/django_itsme/confirmation/{confirmation_id}/change/")
-    screenshot(page, f"{language}_confirmation")
+    screenshot(page, f"test_admin_{language}_confirmation")
     assert_fits(page)
     assert_in_view(page, ".field-signed_id_token .itsme-long")
     assert_in_view(page, ".field-itsme_signing_key .itsme-long")

@@ -6,19 +6,14 @@ identity, press Approve or Refuse. See conftest.py for how the site and the simu
 
 from __future__ import annotations
 
-import os
 import re
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import DemoSite, browser_missing
+from tests.e2e.conftest import DemoSite, require_browser
 
-_missing = browser_missing()
-if _missing is not None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"The browser tests must run in CI, but {_missing}.", pytrace=False)
-    pytest.skip(f"Browser tests skipped: {_missing}.", allow_module_level=True)
+require_browser()
 
 from playwright.sync_api import expect  # noqa: E402 - only once the browser is known to exist
 

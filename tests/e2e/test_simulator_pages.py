@@ -8,56 +8,31 @@ final page; the others are named after the test).
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import PAGE_TIMEOUT, SCREENSHOTS, DemoSite, browser_missing
+from tests.e2e.conftest import (
+    SCREENSHOTS,
+    DemoSite,
+    Pages,
+    log_in_with_itsme,
+    require_browser,
+    screenshot,
+)
 
-_missing = browser_missing()
-if _missing is not None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"The browser tests must run in CI, but {_missing}.", pytrace=False)
-    pytest.skip(f"Browser tests skipped: {_missing}.", allow_module_level=True)
+require_browser()
 
 from playwright.sync_api import expect  # noqa: E402 - only once the browser is known to exist
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
 
 CLIENT_ID = "DEMO_PARTNER"  # example_project/demo/settings.py
 PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def open_page(
-    chromium: Browser, site: DemoSite, *, language: str = "en", viewport: dict[str, int] = DESKTOP
-) -> Page:
-    """A fresh browser context with the demo's language cookie set (what its language form
-    sets), so the demo sends ``ui_locales`` in that language."""
-    context = chromium.new_context(viewport=viewport, locale="en-US")  # type: ignore[arg-type]
-    context.set_default_timeout(PAGE_TIMEOUT)
-    context.add_cookies([{"name": "django_language", "value": language, "url": site.url}])
-    return context.new_page()
-
-
-@pytest.fixture
-def pages(chromium: Browser) -> Iterator[list[Page]]:
-    """Pages opened by a test, closed at its end."""
-    opened: list[Page] = []
-    yield opened
-    for page in opened:
-        page.context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def approve_as(page: Page, identity: str) -> None:
@@ -83,11 +58,8 @@ def assert_groups_unbroken(page: Page, selector: str, groups: list[str]) -> None
         assert rects == 1, f"group {groups[index]} breaks over {rects} lines"
 
 
-def test_simulator_approval_page_in_dutch(
-    chromium: Browser, demo_site: DemoSite, pages: list[Page]
-) -> None:
-    page = open_page(chromium, demo_site, language="nl")
-    pages.append(page)
+def test_simulator_approval_page_in_dutch(demo_site: DemoSite, pages: Pages) -> None:
+    page = pages.open(demo_site, language="nl")
     page.goto(demo_site.url + "/share/")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     page.locator("main a.itsme-btn").first.click()
@@ -101,18 +73,15 @@ def test_simulator_approval_page_in_dutch(
     expect(page.get_by_role("group", name="Wie keurt goed in de itsme-app?")).to_be_visible()
     expect(page.get_by_role("button", name="Goedkeuren")).to_be_visible()
     expect(page.get_by_role("button", name="Weigeren")).to_be_visible()
-    shot(page, "test_simulator_approval_page_in_dutch")
+    screenshot(page, "test_simulator_approval_page_in_dutch")
     approve_as(page, "alice")
 
     expect(page).to_have_url(demo_site.url + "/profile/")
     expect(page.locator("#who")).to_have_text("Aangemeld als Alice Peeters")
 
 
-def test_simulator_index_page_from_the_demo(
-    chromium: Browser, demo_site: DemoSite, pages: list[Page]
-) -> None:
-    page = open_page(chromium, demo_site)
-    pages.append(page)
+def test_simulator_index_page_from_the_demo(demo_site: DemoSite, pages: Pages) -> None:
+    page = pages.open(demo_site)
     page.goto(demo_site.url + "/")
     page.get_by_role("link", name=demo_site.simulator_url + "/").click()
 
@@ -126,31 +95,25 @@ def test_simulator_index_page_from_the_demo(
     expect(page.locator("#identity-claire")).to_contain_text("Dutch passport")
     expect(page.locator("#clients")).to_contain_text(CLIENT_ID)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    shot(page, "test_simulator_index_page_from_the_demo")
+    screenshot(page, "test_simulator_index_page_from_the_demo")
     # The discovery document opens from the page.
     page.locator("#endpoint-discovery a").click()
     expect(page.locator("body")).to_contain_text('"issuer"')
     page.go_back()
 
 
-def test_simulator_index_page_follows_the_demo_language(
-    chromium: Browser, demo_site: DemoSite, pages: list[Page]
-) -> None:
-    page = open_page(chromium, demo_site, language="fr", viewport=PHONE)
-    pages.append(page)
+def test_simulator_index_page_follows_the_demo_language(demo_site: DemoSite, pages: Pages) -> None:
+    page = pages.open(demo_site, language="fr", viewport=PHONE)
     page.goto(demo_site.url + "/")
     page.get_by_role("link", name=demo_site.simulator_url + "/").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("heading", name="Identités de test")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    shot(page, "test_simulator_index_page_in_french_on_a_phone")
+    screenshot(page, "test_simulator_index_page_in_french_on_a_phone")
 
 
-def test_iban_in_groups_of_four_on_a_phone(
-    chromium: Browser, demo_site: DemoSite, pages: list[Page]
-) -> None:
-    page = open_page(chromium, demo_site, language="nl", viewport=PHONE)
-    pages.append(page)
+def test_iban_in_groups_of_four_on_a_phone(demo_site: DemoSite, pages: Pages) -> None:
+    page = pages.open(demo_site, language="nl", viewport=PHONE)
     page.goto(demo_site.url + "/login/")
     page.locator("main a.itsme-btn").first.click()
     approve_as(page, "bruno")
@@ -163,7 +126,7 @@ def test_iban_in_groups_of_four_on_a_phone(
     expect(page.locator("#iban")).to_have_text("BE71 0961 2345 6769")
     assert_groups_unbroken(page, "#iban", ["BE71", "0961", "2345", "6769"])
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    shot(page, "test_iban_in_groups_of_four_on_a_phone_simulator")
+    screenshot(page, "test_iban_in_groups_of_four_on_a_phone_simulator")
     page.locator("#approve").click()
 
     expect(page).to_have_url(re.compile(re.escape(demo_site.url + "/confirm/?confirmation=")))
@@ -171,7 +134,7 @@ def test_iban_in_groups_of_four_on_a_phone(
     assert_groups_unbroken(page, "#result-iban", ["BE71", "0961", "2345", "6769"])
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.locator("#result").scroll_into_view_if_needed()
-    shot(page, "test_iban_in_groups_of_four_on_a_phone_demo")
+    screenshot(page, "test_iban_in_groups_of_four_on_a_phone_demo")
 
 
 @pytest.mark.parametrize(
@@ -184,10 +147,9 @@ def test_iban_in_groups_of_four_on_a_phone(
     ],
 )
 def test_demo_header_on_one_row_at_1280_px(
-    chromium: Browser, demo_site: DemoSite, pages: list[Page], language: str, signed_in_as: str
+    demo_site: DemoSite, pages: Pages, language: str, signed_in_as: str
 ) -> None:
-    page = open_page(chromium, demo_site, language=language)
-    pages.append(page)
+    page = pages.open(demo_site, language=language)
     share_as_alice(page, demo_site)
     who = page.locator("#who")
     expect(who).to_have_text(signed_in_as)
@@ -205,28 +167,17 @@ def test_demo_header_on_one_row_at_1280_px(
     )
 
 
-def test_header_without_a_known_name_says_only_signed_in(
-    chromium: Browser, demo_site: DemoSite, pages: list[Page]
-) -> None:
-    page = open_page(chromium, demo_site)
-    pages.append(page)
-    page.goto(demo_site.url + "/login/")
-    page.locator("main a.itsme-btn").first.click()
-    approve_as(page, "claire")
-    expect(page).to_have_url(demo_site.url + "/profile/")
+def test_header_without_a_known_name_says_only_signed_in(demo_site: DemoSite, pages: Pages) -> None:
+    page = pages.open(demo_site)
+    log_in_with_itsme(page, demo_site, "claire")
     # A login shares no personal data: no name to show, and no meaningless username either.
     expect(page.locator("#who")).to_have_text("Signed in")
     expect(page.locator("#who")).not_to_contain_text("itsme-")
 
 
-def test_free_text_error_is_one_short_line(
-    chromium: Browser, demo_site: DemoSite, pages: list[Page]
-) -> None:
-    page = open_page(chromium, demo_site)
-    pages.append(page)
-    page.goto(demo_site.url + "/login/")
-    page.locator("main a.itsme-btn").first.click()
-    approve_as(page, "alice")
+def test_free_text_error_is_one_short_line(demo_site: DemoSite, pages: Pages) -> None:
+    page = pages.open(demo_site)
+    log_in_with_itsme(page, demo_site, "alice")
     page.goto(demo_site.url + "/confirm/")
     page.get_by_label("Text to approve").fill('Pay <a href="x">here</a>')
     page.get_by_role("button", name="Confirm this text with itsme").click()

@@ -213,6 +213,7 @@ def test_sdist_rebuilds_the_package_and_runs_the_tests() -> None:
         "CHANGELOG.rst",
         "tox.ini",
         "tests/settings.py",
+        "example_project/core_workflow.py",  # tests/core/test_readme_example.py runs it
     } <= names
     assert package_files() <= names
     # Nothing private or generated from a developer's checkout.

@@ -9,12 +9,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,7 +22,8 @@ import pytest
 import requests
 from jwcrypto import jwe, jwk, jws
 
-from django_itsme.simulator import RegisteredClient, Simulator
+from django_itsme.simulator import CLAIM_PREFIX, RegisteredClient, Simulator
+from tests.partner_host import PartnerHost
 
 KEYS_DIR = Path(__file__).resolve().parent.parent / "keys"
 CLIENT_ID = "OIDC_TEST"
@@ -148,68 +148,6 @@ class FakeClock:
         self.offset += seconds
 
 
-class ClientSite:
-    """The partner's web host on loopback: serves its JWKS and request objects."""
-
-    def __init__(self) -> None:
-        self.documents: dict[str, tuple[int, bytes, list[tuple[str, str]]]] = {}
-        self.hits: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.hits.append(self.path)
-                status, body, headers = site.documents.get(self.path, (404, b"not found", []))
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-
-    def publish(
-        self,
-        path: str,
-        body: str,
-        *,
-        status: int = 200,
-        content_type: str = "application/json",
-        headers: list[tuple[str, str]] | None = None,
-    ) -> str:
-        """Serve ``body`` at ``path``.
-
-        :returns: the full URL.
-        """
-        self.documents[path] = (
-            status,
-            body.encode("utf-8"),
-            [("Content-Type", content_type), *(headers or [])],
-        )
-        return self.url + path
-
-    def reset(self, jwks: Mapping[str, Any]) -> None:
-        """Serve only the given public JWKS at /jwks.json."""
-        self.documents.clear()
-        self.hits.clear()
-        self.publish("/jwks.json", json.dumps(jwks))
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
 @dataclass
 class Attempt:
     """One authorization request sent by the test client and the simulator's answer."""
@@ -245,7 +183,7 @@ class RP:
     """A minimal relying party written against the protocol notes, with jwcrypto."""
 
     sim: Simulator
-    site: ClientSite
+    site: PartnerHost
     clock: FakeClock
     keys: dict[str, Any]
     client_id: str = CLIENT_ID
@@ -483,16 +421,16 @@ def rotated_jwks() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def client_site_server() -> Iterator[ClientSite]:
-    site = ClientSite()
-    yield site
-    site.close()
+def client_site_server() -> Iterator[PartnerHost]:
+    with PartnerHost() as site:
+        yield site
 
 
 @pytest.fixture
-def site(client_site_server: ClientSite, rp_jwks: dict[str, Any]) -> ClientSite:
-    """The partner host, serving the relying party's public keys at /jwks.json."""
-    client_site_server.reset(public_of(rp_jwks))
+def site(client_site_server: PartnerHost, rp_jwks: dict[str, Any]) -> PartnerHost:
+    """The partner host, serving only the relying party's public keys at /jwks.json."""
+    client_site_server.reset()
+    client_site_server.publish("/jwks.json", json.dumps(public_of(rp_jwks)))
     return client_site_server
 
 
@@ -501,7 +439,7 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def make_clients(site: ClientSite) -> list[RegisteredClient]:
+def make_clients(site: PartnerHost) -> list[RegisteredClient]:
     return [
         RegisteredClient(
             client_id=CLIENT_ID,
@@ -521,7 +459,7 @@ def make_clients(site: ClientSite) -> list[RegisteredClient]:
 
 
 @pytest.fixture
-def sim(site: ClientSite, clock: FakeClock, provider_jwks: dict[str, Any]) -> Iterator[Simulator]:
+def sim(site: PartnerHost, clock: FakeClock, provider_jwks: dict[str, Any]) -> Iterator[Simulator]:
     """A running simulator with fixed keys that approves as alice."""
     simulator = Simulator(
         clients=make_clients(site), auto_approve="alice", keys=provider_jwks, clock=clock
@@ -531,12 +469,12 @@ def sim(site: ClientSite, clock: FakeClock, provider_jwks: dict[str, Any]) -> It
 
 
 @pytest.fixture
-def rp(sim: Simulator, site: ClientSite, clock: FakeClock, rp_jwks: dict[str, Any]) -> RP:
+def rp(sim: Simulator, site: PartnerHost, clock: FakeClock, rp_jwks: dict[str, Any]) -> RP:
     return RP(sim=sim, site=site, clock=clock, keys=rp_jwks)
 
 
 @pytest.fixture
-def other_rp(sim: Simulator, site: ClientSite, clock: FakeClock, rp_jwks: dict[str, Any]) -> RP:
+def other_rp(sim: Simulator, site: PartnerHost, clock: FakeClock, rp_jwks: dict[str, Any]) -> RP:
     return RP(
         sim=sim,
         site=site,
@@ -544,4 +482,40 @@ def other_rp(sim: Simulator, site: ClientSite, clock: FakeClock, rp_jwks: dict[s
         keys=rp_jwks,
         client_id=OTHER_CLIENT_ID,
         redirect_uri=OTHER_REDIRECT_URI,
+    )
+
+
+# ------------------------------------------------------------------ the approval page
+
+
+def page_of(attempt: Attempt) -> str:
+    assert attempt.response.status_code == 200, attempt.response.text
+    assert attempt.response.headers["Content-Type"] == "text/html; charset=utf-8"
+    page: str = attempt.response.text
+    return page
+
+
+#: The claim naming a Confirm approval template (D-CONF).
+TEMPLATE = CLAIM_PREFIX + "claim_approval_template_name"
+
+
+@pytest.fixture
+def manual(sim: Simulator) -> Simulator:
+    """The simulator showing its approval page (nobody approves automatically)."""
+    sim.auto_approve = None
+    return sim
+
+
+def transaction_of(page: str) -> str:
+    found = re.search(r'name="transaction" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def decide(sim: Simulator, page: str, **fields: str) -> requests.Response:
+    return requests.post(
+        sim.issuer + "/authorization/decision",
+        data={"transaction": transaction_of(page), **fields},
+        allow_redirects=False,
+        timeout=TIMEOUT,
     )

@@ -10,43 +10,13 @@ import requests
 
 from django_itsme.simulator import ACR_ADVANCED, CLAIM_PREFIX, IDENTITIES, Simulator
 
-from .conftest import CLIENT_ID, RP, TIMEOUT, Attempt
-
-TEMPLATE = CLAIM_PREFIX + "claim_approval_template_name"
-
-
-@pytest.fixture
-def manual(sim: Simulator) -> Simulator:
-    sim.auto_approve = None
-    return sim
-
-
-def transaction_of(page: str) -> str:
-    found = re.search(r'name="transaction" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
-
-
-def decide(sim: Simulator, page: str, **fields: str) -> requests.Response:
-    return requests.post(
-        sim.issuer + "/authorization/decision",
-        data={"transaction": transaction_of(page), **fields},
-        allow_redirects=False,
-        timeout=TIMEOUT,
-    )
+from .conftest import CLIENT_ID, RP, TEMPLATE, decide, page_of
 
 
 def redirect_params(answer: requests.Response) -> dict[str, str]:
     assert answer.status_code == 302, answer.text
     query = urlsplit(answer.headers["Location"]).query
     return {name: values[0] for name, values in parse_qs(query).items()}
-
-
-def page_of(attempt: Attempt) -> str:
-    assert attempt.response.status_code == 200, attempt.response.text
-    assert attempt.response.headers["Content-Type"] == "text/html; charset=utf-8"
-    page: str = attempt.response.text
-    return page
 
 
 def test_page_content(rp: RP, manual: Simulator) -> None:

@@ -6,8 +6,9 @@ import pytest
 import requests
 
 from django_itsme.simulator import Simulator
+from tests.partner_host import PartnerHost
 
-from .conftest import DROP, RP, TIMEOUT, ClientSite, key_for
+from .conftest import DROP, RP, TIMEOUT, key_for
 
 
 def assert_error_page(attempt_response: requests.Response, error: str) -> None:
@@ -73,7 +74,7 @@ def test_error_redirect_carries_query_state(rp: RP) -> None:
     assert attempt.redirect["state"] == "s-123"
 
 
-def test_request_and_request_uri_together(rp: RP, site: ClientSite) -> None:
+def test_request_and_request_uri_together(rp: RP, site: PartnerHost) -> None:
     url = site.publish("/ro/x", "whatever", content_type="application/jwt")
     attempt = rp.authorize(query={"request_uri": url})
     assert attempt.error == "invalid_request"
@@ -259,12 +260,12 @@ def test_request_uri_must_be_loopback(rp: RP, url: str) -> None:
     assert attempt.error == "invalid_request_uri"
 
 
-def test_request_uri_not_found(rp: RP, site: ClientSite) -> None:
+def test_request_uri_not_found(rp: RP, site: PartnerHost) -> None:
     attempt = rp.authorize(via=None, query={"request_uri": site.url + "/ro/missing"})
     assert attempt.error == "invalid_request_uri"
 
 
-def test_request_uri_with_bad_content(rp: RP, site: ClientSite) -> None:
+def test_request_uri_with_bad_content(rp: RP, site: PartnerHost) -> None:
     url = site.publish("/ro/garbage", "garbage", content_type="application/jwt")
     attempt = rp.authorize(via=None, query={"request_uri": url})
     assert attempt.error == "invalid_request_object"

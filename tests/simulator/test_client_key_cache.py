@@ -5,10 +5,7 @@ forces a refetch. A fake clock moves time; a loopback server counts the fetches.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -21,44 +18,41 @@ from django_itsme.simulator.registry import (
     KeyFetchError,
 )
 from tests import keyfiles
+from tests.partner_host import PartnerHost
 
 T0 = 1_800_000_000.0
 
 
 class JwksHost:
-    """Serves one JWKS with a chosen ``Cache-Control``; counts GETs."""
+    """Serves one JWKS at /jwks.json of a partner host with a chosen ``Cache-Control``; counts
+    GETs."""
 
-    def __init__(self) -> None:
+    path = "/jwks.json"
+
+    def __init__(self, host: PartnerHost) -> None:
+        self._host = host
+        self.url = host.url + self.path
         self.cache_control = ""
-        self.body = json.dumps(keyfiles.public(keyfiles.RP_PRIVATE)).encode()
-        self.fetches = 0
-        host = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                host.fetches += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                if host.cache_control:
-                    self.send_header("Cache-Control", host.cache_control)
-                self.send_header("Content-Length", str(len(host.body)))
-                self.end_headers()
-                self.wfile.write(host.body)
+    @property
+    def cache_control(self) -> str:
+        return self._cache_control
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
+    @cache_control.setter
+    def cache_control(self, value: str) -> None:
+        self._cache_control = value
+        body = json.dumps(keyfiles.public(keyfiles.RP_PRIVATE))
+        self._host.publish(self.path, body, headers=[("Cache-Control", value)] if value else [])
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def fetches(self) -> int:
+        return self._host.hits.count(self.path)
 
 
 @pytest.fixture(scope="module")
 def jwks_host() -> Iterator[JwksHost]:
-    host = JwksHost()
-    yield host
-    host.server.shutdown()
-    host.server.server_close()
+    with PartnerHost() as host:
+        yield JwksHost(host)
 
 
 class Clock:

@@ -13,8 +13,9 @@ from django_itsme.simulator import (
     Faults,
     Simulator,
 )
+from tests.partner_host import PartnerHost
 
-from .conftest import CLIENT_ID, DROP, OTHER_REDIRECT_URI, RP, ClientSite
+from .conftest import CLIENT_ID, DROP, OTHER_REDIRECT_URI, RP
 
 
 def test_login_code_flow_with_pkce(rp: RP, sim: Simulator) -> None:
@@ -65,7 +66,7 @@ def test_redirect_uri_with_query_keeps_it(other_rp: RP) -> None:
     assert attempt.location.startswith(OTHER_REDIRECT_URI + "&code=")
 
 
-def test_request_uri_flow(rp: RP, site: ClientSite, sim: Simulator) -> None:
+def test_request_uri_flow(rp: RP, site: PartnerHost, sim: Simulator) -> None:
     attempt, tokens = rp.login(via="request_uri")
     assert rp.open(tokens["id_token"])[0]["nonce"] == attempt.params["nonce"]
     assert any(hit.startswith("/ro/") for hit in site.hits)
@@ -180,7 +181,7 @@ def test_bad_settings_are_refused(sim: Simulator) -> None:
         Simulator(host="0.0.0.0")  # noqa: S104 - the point of the test
 
 
-def test_register_client_at_runtime(rp: RP, sim: Simulator, site: ClientSite) -> None:
+def test_register_client_at_runtime(rp: RP, sim: Simulator, site: PartnerHost) -> None:
     from django_itsme.simulator import RegisteredClient
 
     sim.register(

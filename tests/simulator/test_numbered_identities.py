@@ -25,8 +25,9 @@ from django_itsme.simulator.identities import (
     identity_by_key,
     numbered_identity,
 )
+from tests.partner_host import PartnerHost
 
-from .conftest import CLIENT_ID, RP, ClientSite, FakeClock, make_clients
+from .conftest import CLIENT_ID, RP, FakeClock, make_clients
 from .test_identities import national_number_is_valid
 
 C = CLAIM_PREFIX
@@ -83,7 +84,9 @@ def test_find_by_sub_knows_numbered_identities_only_when_asked() -> None:
 
 
 @pytest.fixture
-def crowd(site: ClientSite, clock: FakeClock, provider_jwks: dict[str, Any]) -> Iterator[Simulator]:
+def crowd(
+    site: PartnerHost, clock: FakeClock, provider_jwks: dict[str, Any]
+) -> Iterator[Simulator]:
     """A simulator with 50 numbered identities that approves as alice by default."""
     simulator = Simulator(
         clients=make_clients(site),
@@ -97,7 +100,7 @@ def crowd(site: ClientSite, clock: FakeClock, provider_jwks: dict[str, Any]) -> 
 
 
 @pytest.fixture
-def crowd_rp(crowd: Simulator, site: ClientSite, clock: FakeClock, rp_jwks: dict[str, Any]) -> RP:
+def crowd_rp(crowd: Simulator, site: PartnerHost, clock: FakeClock, rp_jwks: dict[str, Any]) -> RP:
     return RP(sim=crowd, site=site, clock=clock, keys=rp_jwks)
 
 

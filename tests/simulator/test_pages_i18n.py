@@ -13,16 +13,7 @@ import requests
 
 from django_itsme.simulator import CLAIM_PREFIX, Simulator
 
-from .conftest import RP, TIMEOUT
-from .test_approval_page import decide, page_of
-
-TEMPLATE = CLAIM_PREFIX + "claim_approval_template_name"
-
-
-@pytest.fixture
-def manual(sim: Simulator) -> Simulator:
-    sim.auto_approve = None
-    return sim
+from .conftest import RP, TEMPLATE, TIMEOUT, decide, page_of
 
 
 def html_lang(page: str) -> str:

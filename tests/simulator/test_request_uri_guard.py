@@ -13,8 +13,9 @@ from collections.abc import Iterator
 import pytest
 
 from django_itsme.simulator.authorization import is_loopback_url
+from tests.partner_host import PartnerHost
 
-from .conftest import RP, ClientSite
+from .conftest import RP
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_ambiguous_urls_are_not_loopback(url: str) -> None:
 
 @pytest.mark.attack
 def test_request_uri_with_a_backslash_is_not_fetched(
-    rp: RP, site: ClientSite, elsewhere: socket.socket
+    rp: RP, site: PartnerHost, elsewhere: socket.socket
 ) -> None:
     port = elsewhere.getsockname()[1]
     good = site.publish("/ro/x", "not fetched", content_type="application/jwt")

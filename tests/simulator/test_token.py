@@ -9,8 +9,9 @@ import pytest
 import requests
 
 from django_itsme.simulator import Simulator
+from tests.partner_host import PartnerHost
 
-from .conftest import DROP, RP, TIMEOUT, ClientSite, FakeClock, key_for, public_of
+from .conftest import DROP, RP, TIMEOUT, FakeClock, key_for, public_of
 
 
 def error_of(response: requests.Response) -> str:
@@ -203,7 +204,7 @@ def test_signed_then_encrypted_assertion(rp: RP) -> None:
 
 
 def test_client_key_rotation_refetches_on_unknown_kid(
-    rp: RP, site: ClientSite, rotated_jwks: dict[str, Any]
+    rp: RP, site: PartnerHost, rotated_jwks: dict[str, Any]
 ) -> None:
     attempt = rp.authorize()  # the simulator caches the old client JWKS now
     fetches = site.hits.count("/jwks.json")
@@ -217,7 +218,7 @@ def test_client_key_rotation_refetches_on_unknown_kid(
     assert claims["aud"] == "OIDC_TEST"
 
 
-def test_client_jwks_is_cached_briefly(rp: RP, site: ClientSite, clock: FakeClock) -> None:
+def test_client_jwks_is_cached_briefly(rp: RP, site: PartnerHost, clock: FakeClock) -> None:
     rp.login()
     rp.login()
     assert site.hits.count("/jwks.json") == 1
@@ -226,7 +227,7 @@ def test_client_jwks_is_cached_briefly(rp: RP, site: ClientSite, clock: FakeCloc
     assert site.hits.count("/jwks.json") == 2
 
 
-def test_client_jwks_no_cache_header(rp: RP, site: ClientSite, rp_jwks: dict[str, Any]) -> None:
+def test_client_jwks_no_cache_header(rp: RP, site: PartnerHost, rp_jwks: dict[str, Any]) -> None:
     site.publish(
         "/jwks.json", json.dumps(public_of(rp_jwks)), headers=[("Cache-Control", "no-store")]
     )
@@ -234,21 +235,21 @@ def test_client_jwks_no_cache_header(rp: RP, site: ClientSite, rp_jwks: dict[str
     assert site.hits.count("/jwks.json") >= 2
 
 
-def test_forget_client_keys(rp: RP, site: ClientSite, sim: Simulator) -> None:
+def test_forget_client_keys(rp: RP, site: PartnerHost, sim: Simulator) -> None:
     rp.login()
     sim.forget_client_keys()
     rp.login()
     assert site.hits.count("/jwks.json") == 2
 
 
-def test_client_jwks_unreachable(rp: RP, site: ClientSite) -> None:
+def test_client_jwks_unreachable(rp: RP, site: PartnerHost) -> None:
     site.publish("/jwks.json", "oops", status=500)
     attempt = rp.authorize()
     assert attempt.error == "invalid_request_object"
     assert "HTTP 500" in attempt.redirect["error_description"]
 
 
-def test_client_without_encryption_key(rp: RP, site: ClientSite, rp_jwks: dict[str, Any]) -> None:
+def test_client_without_encryption_key(rp: RP, site: PartnerHost, rp_jwks: dict[str, Any]) -> None:
     attempt = rp.authorize()
     signing_only = {"keys": [k for k in public_of(rp_jwks)["keys"] if k["use"] == "sig"]}
     site.publish("/jwks.json", json.dumps(signing_only))

@@ -26,8 +26,6 @@ changed file at their next use of the keys, so nothing needs restarting.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from argparse import ArgumentParser
 from datetime import UTC, datetime
@@ -47,16 +45,14 @@ from django_itsme.core.key_rotation import (
     rotate_encryption_key,
     rotate_signing_key,
 )
-from django_itsme.core.keygen import generate_private_jwks
-from django_itsme.core.keys import MIN_RSA_BITS, KeyStatus, inspect_private_jwks
+from django_itsme.core.keygen import (
+    add_generation_arguments,
+    check_generation_options,
+    generate_private_jwks,
+    write_private_file,
+)
+from django_itsme.core.keys import KeyStatus, inspect_private_jwks
 
-#: The modulus size of new keys: NIST SP 800-57 Part 1 rates RSA-3072 as good beyond 2030, and
-#: itsme's floor is 2048 (TB).
-DEFAULT_BITS = 3072
-#: Refused above this: generation time grows steeply and itsme gains nothing from it.
-MAX_BITS = 8192
-#: A private key file is readable by its owner only.
-PRIVATE_FILE_MODE = 0o600
 #: What each action does; no action makes a new set (today's behaviour).
 ACTIONS = ("rotate", "status", "prune")
 
@@ -98,20 +94,7 @@ class Command(BaseCommand):
             metavar="PATH",
             help="rotate, status, prune: the private set to use instead of ITSME['PRIVATE_JWKS']",
         )
-        parser.add_argument(
-            "--out",
-            metavar="PATH",
-            help="write the private set to this new file (mode 0600) instead of standard output",
-        )
-        parser.add_argument(
-            "--force", action="store_true", help="replace the --out file if it already exists"
-        )
-        parser.add_argument(
-            "--bits",
-            type=int,
-            default=None,
-            help=f"RSA modulus size, {MIN_RSA_BITS} to {MAX_BITS} (default {DEFAULT_BITS})",
-        )
+        add_generation_arguments(parser)
         parser.add_argument(
             "--public",
             action="store_true",
@@ -134,11 +117,7 @@ class Command(BaseCommand):
                 raise CommandError("--public prints to standard output; drop --out/--force/--bits.")
             self._print_public()
             return
-        bits = DEFAULT_BITS if options["bits"] is None else options["bits"]
-        if not MIN_RSA_BITS <= bits <= MAX_BITS:
-            raise CommandError(f"--bits must be between {MIN_RSA_BITS} and {MAX_BITS}.")
-        if options["force"] and not options["out"]:
-            raise CommandError("--force only applies to --out.")
+        bits = self._bits(options)
         text = json.dumps(generate_private_jwks(bits=bits), indent=2) + "\n"
         if not options["out"]:
             self.stdout.write(text, ending="")
@@ -176,9 +155,7 @@ class Command(BaseCommand):
             return
         if not (options["sig"] or options["enc"]):
             raise CommandError("rotate needs --sig, --enc or both.")
-        bits = DEFAULT_BITS if options["bits"] is None else options["bits"]
-        if not MIN_RSA_BITS <= bits <= MAX_BITS:
-            raise CommandError(f"--bits must be between {MIN_RSA_BITS} and {MAX_BITS}.")
+        bits = self._bits(options)
         delay = DEFAULT_ROTATION_DELAY if options["delay"] is None else float(options["delay"])
         try:
             rotated = prune_retired_keys(data, now=now)
@@ -239,33 +216,22 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(keys.public_jwks(), indent=2))
 
     @staticmethod
-    def _write_private(path: Path, text: str, *, replace: bool) -> None:
-        """Write ``text`` to ``path`` with mode 0600.
-
-        Without ``replace`` the file is created exclusively (``O_EXCL`` also refuses a symlink);
-        with it, a 0600 temporary file in the same directory is renamed over the old one, so the
-        old keys stay intact until the new ones are complete.
-        """
+    def _bits(options: dict[str, Any]) -> int:
+        """The modulus size for new keys, by the rules all key-generation commands share."""
         try:
-            if replace:
-                # mkstemp creates the file with mode 0600.
-                fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".itsme-keys-")
-                try:
-                    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                        handle.write(text)
-                    os.replace(temporary, path)
-                except BaseException:
-                    Path(temporary).unlink(missing_ok=True)
-                    raise
-            else:
-                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                fd = os.open(path, flags, PRIVATE_FILE_MODE)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-        except FileExistsError:
-            raise CommandError(f"{path} already exists; pass --force to replace it.") from None
-        except OSError as exc:
-            raise CommandError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+            return check_generation_options(
+                bits=options["bits"], out=options["out"], force=options["force"]
+            )
+        except ConfigurationError as exc:
+            raise CommandError(str(exc)) from exc
+
+    @staticmethod
+    def _write_private(path: Path, text: str, *, replace: bool) -> None:
+        """Write ``text`` to ``path`` with mode 0600 (see :func:`write_private_file`)."""
+        try:
+            write_private_file(path, text, replace=replace)
+        except ConfigurationError as exc:
+            raise CommandError(str(exc)) from exc
 
 
 def _next_step(status: KeyStatus, now: float) -> str:
