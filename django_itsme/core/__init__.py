@@ -12,12 +12,9 @@ The vendor SDK's workflow::
         redirect_uri="https://example.be/itsme/callback/",
     )
     auth = client.build_authentication_request("login")          # 2. URL (+ 3. request object)
-    # ... redirect the browser to auth.url, keep auth.pending() server-side ...
-    code = client.parse_callback(callback_query, expected_state=auth.state)
-    user = client.get_user_details(                               # 4. user details
-        code, redirect_uri=auth.redirect_uri, nonce=auth.nonce,
-        code_verifier=auth.code_verifier, service="login",
-    )
+    pending = auth.pending()    # keep it server-side (to_session() / PendingFlow.from_session())
+    # ... redirect the browser to auth.url; at the callback:
+    user = client.finish_flow(pending, callback_query)            # 4. user details
     user.sub, user.identity.family_name
 
 Only the Python standard library, ``requests`` and ``jwcrypto`` are imported here.
@@ -25,7 +22,7 @@ Only the Python standard library, ``requests`` and ``jwcrypto`` are imported her
 
 from .cache import Cache, MemoryCache
 from .claims import IdentityClaims, parse_identity_claims
-from .client import AuthenticationRequest, ItsmeClient, UserDetails
+from .client import ItsmeClient, UserDetails
 from .config import PROBLEMS, ClientConfig, Problem, parse_config
 from .confirm import FreeTextTemplate, PaymentTemplate
 from .environments import ENVIRONMENTS
@@ -38,6 +35,7 @@ from .errors import (
     ProviderError,
     ProviderKeysError,
     SignatureError,
+    StateMismatch,
     TemplateError,
     TokenDecryptionError,
     TokenEndpointError,
@@ -46,6 +44,7 @@ from .errors import (
     TransportTimeout,
     UserinfoError,
 )
+from .flow import AuthenticationRequest, PendingFlow
 from .http import HttpClient
 from .keys import PrivateKeys, load_private_keys
 from .services import ACR_ADVANCED, ACR_BASIC, Service
@@ -69,12 +68,14 @@ __all__ = [
     "ItsmeError",
     "MemoryCache",
     "PaymentTemplate",
+    "PendingFlow",
     "PrivateKeys",
     "Problem",
     "ProviderError",
     "ProviderKeysError",
     "Service",
     "SignatureError",
+    "StateMismatch",
     "TemplateError",
     "TokenDecryptionError",
     "TokenEndpointError",

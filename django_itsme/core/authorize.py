@@ -20,7 +20,12 @@ from jwcrypto import jwk
 
 from . import jose
 from .environments import connection_host, is_loopback_url
-from .errors import AuthorizationDenied, ClaimValidationError, ConfigurationError
+from .errors import (
+    AuthorizationDenied,
+    ClaimValidationError,
+    ConfigurationError,
+    StateMismatch,
+)
 
 __all__ = [
     "REQUEST_OBJECT_LIFETIME",
@@ -158,14 +163,13 @@ def parse_authorization_response(params: Mapping[str, str], *, expected_state: s
     :param params: the query parameters of the callback.
     :param expected_state: the ``state`` stored when the flow started.
     :returns: the code, to redeem at once (valid 180 s, single use: D-AREQ).
-    :raises ClaimValidationError: ``state`` missing or different (code ``invalid_state``).
+    :raises StateMismatch: ``state`` missing or different (code ``invalid_state``).
     :raises AuthorizationDenied: itsme returned ``error`` (user cancelled, refused, ...).
+    :raises ClaimValidationError: neither a code nor an error (code ``invalid_code``).
     """
     state = params.get("state") or ""
     if not expected_state or not hmac.compare_digest(state.encode(), expected_state.encode()):
-        raise ClaimValidationError(
-            "The state does not match the flow that was started.", claim="state"
-        )
+        raise StateMismatch("The state does not match the flow that was started.")
     denied = read_authorization_error(params)
     if denied is not None:
         raise denied

@@ -38,6 +38,7 @@ from .discovery import (
     get_provider_metadata,
 )
 from .errors import AuthorizationDenied, ConfigurationError
+from .flow import AuthenticationRequest, PendingFlow
 from .http import HttpClient
 from .id_token import validate_id_token_claims
 from .jwks import JWKS_TTL, ProviderKeys
@@ -91,39 +92,6 @@ PROTOCOL_CLAIMS = frozenset(
 #: login (about 2 KB) never comes near; a Confirm with a long free text does (16 KB for 7 350
 #: French characters). QR codes are not the limit: itsme's sign-in page draws its own.
 MAX_AUTHORIZATION_URL_LENGTH = 8000
-
-
-@dataclass(frozen=True, slots=True)
-class AuthenticationRequest:
-    """Everything a flow needs to remember between the redirect and the callback.
-
-    Keep it server-side (the Django app stores :meth:`pending` in the session): ``code_verifier``
-    and ``nonce`` are secrets of this flow. ``request_object`` must be served at ``request_uri``
-    when the request is sent by reference.
-    """
-
-    url: str = field(repr=False)
-    state: str = field(repr=False)
-    nonce: str = field(repr=False)
-    code_verifier: str = field(repr=False)
-    redirect_uri: str
-    service: str
-    acr: AcrLevel | None
-    request_object: str = field(repr=False)
-    request_uri: str | None = None
-    expected_sub: str | None = None
-
-    def pending(self) -> dict[str, Any]:
-        """What :meth:`ItsmeClient.get_user_details` needs later, as JSON-compatible data."""
-        return {
-            "state": self.state,
-            "nonce": self.nonce,
-            "code_verifier": self.code_verifier,
-            "redirect_uri": self.redirect_uri,
-            "service": self.service,
-            "acr": self.acr,
-            "expected_sub": self.expected_sub,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,6 +484,34 @@ class ItsmeClient:
             acr=obtained_acr,
         )
 
+    def finish_flow(
+        self,
+        flow: PendingFlow,
+        params: Mapping[str, str],
+        *,
+        fetch_userinfo: bool | None = None,
+    ) -> UserDetails:
+        """Finish a flow from its callback: check ``state``, redeem the code, return the user.
+
+        :param flow: the flow kept since its start (:meth:`.flow.AuthenticationRequest.pending`).
+        :param params: the callback's query parameters.
+        :param fetch_userinfo: see :meth:`get_user_details`.
+        :returns: the verified user details.
+        :raises StateMismatch: ``state`` missing or another flow's (``invalid_state``).
+        :raises AuthorizationDenied: itsme returned an ``error``.
+        :raises TransportError, ProviderError, TokenValidationError: see :mod:`.errors`.
+        """
+        code = self.parse_callback(params, expected_state=flow.state)
+        return self.get_user_details(
+            code,
+            redirect_uri=flow.redirect_uri,
+            nonce=flow.nonce,
+            code_verifier=flow.code_verifier,
+            service=flow.service,
+            expected_sub=flow.expected_sub,
+            fetch_userinfo=fetch_userinfo,
+        )
+
     def _assertion_encryption(self) -> dict[str, Any]:
         """``exchange_code`` arguments that encrypt the client assertion, when configured."""
         if not self.config.encrypt_client_assertion or self.config.uses_client_secret:
@@ -532,7 +528,7 @@ class ItsmeClient:
         :param params: the callback's query parameters.
         :param expected_state: the ``state`` of the flow this callback should finish.
         :returns: the authorization code.
-        :raises ClaimValidationError: ``state`` missing or different (``invalid_state``).
+        :raises StateMismatch: ``state`` missing or different (``invalid_state``).
         :raises AuthorizationDenied: itsme returned an ``error``.
         """
         return parse_authorization_response(params, expected_state=expected_state)

@@ -4,7 +4,9 @@
 
     ItsmeError                      every error this package raises
     ├── ConfigurationError          the operator: bad settings, unusable keys, bad template
-    │   └── TemplateError           a Confirm template breaks the protocol's rules
+    │   ├── TemplateError           a Confirm template breaks the protocol's rules
+    │   ├── KeyArchiveError         the archive of itsme's keys is unreadable or holds a private key
+    │   └── UnsupportedBackendPath  (django_itsme.errors) a mozilla-django-oidc path we never use
     ├── TransportError              the network: connection refused, TLS, timeout
     │   └── TransportTimeout
     ├── ProviderError               itsme answered outside the protocol
@@ -14,10 +16,19 @@
     │   └── UserinfoError           the userinfo endpoint refused or answered garbage
     ├── AuthorizationDenied         itsme's redirect carried an error: the user cancelled, itsme
     │                               refused our request (.kind says who must act), or is down
+    ├── AccountError                the site's accounts refuse the identity itsme vouched for
+    │   ├── NoAccount               (django_itsme.errors) unknown sub and CREATE_USERS off
+    │   ├── AlreadyLinked           (django_itsme.errors) the sub belongs to another account
+    │   ├── InactiveUser            (django_itsme.errors) the linked user may not log in
+    │   ├── NotLinked               (django_itsme.errors) Confirm without a linked user
+    │   └── LinkUserChanged         (django_itsme.errors) a link flow's owner is not logged in
     └── TokenValidationError        we refuse a token itsme (or someone) sent us
         ├── TokenDecryptionError    not a JWE for our keys, or a disallowed JWE algorithm
         ├── SignatureError          bad or missing signature, disallowed JWS algorithm
-        └── ClaimValidationError    iss, aud, exp, iat, nonce, acr, sub, ...
+        ├── ClaimValidationError    iss, aud, exp, iat, nonce, acr, sub, ...
+        │   └── StateMismatch       the callback's state is not the flow's (or is missing)
+        └── EvidenceError           stored Confirm evidence does not prove what it claims
+            └── UnanchoredKeyError  it verifies, but with a key no trust anchor knows
 
 Every class carries a stable machine-readable ``code`` (used in log lines, signals and the
 troubleshooting table of README.rst). Messages are written for operators and never contain a
@@ -28,6 +39,8 @@ when it is known to be harmless.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .oauth_errors import (
     AUTHORIZATION_ERRORS,
     ErrorKind,
@@ -36,20 +49,25 @@ from .oauth_errors import (
 )
 
 __all__ = [
+    "AccountError",
     "AuthorizationDenied",
     "ClaimValidationError",
     "ConfigurationError",
     "DiscoveryError",
+    "EvidenceError",
     "ItsmeError",
+    "KeyArchiveError",
     "ProviderError",
     "ProviderKeysError",
     "SignatureError",
+    "StateMismatch",
     "TemplateError",
     "TokenDecryptionError",
     "TokenEndpointError",
     "TokenValidationError",
     "TransportError",
     "TransportTimeout",
+    "UnanchoredKeyError",
     "UserinfoError",
 ]
 
@@ -87,6 +105,12 @@ class TemplateError(ConfigurationError):
     """A Confirm template breaks the itsme rules (D-CONF "WYSIWYS template")."""
 
     code = "invalid_template"
+
+
+class KeyArchiveError(ConfigurationError):
+    """The key archive cannot be read, is not an archive, or would hold a private key."""
+
+    code = "key_archive_error"
 
 
 # ----------------------------------------------------------------------------- network
@@ -197,6 +221,15 @@ class AuthorizationDenied(ItsmeError):
         self.description = read_error_text(description)
 
 
+# ----------------------------------------------------------------------------- the site's accounts
+class AccountError(ItsmeError):
+    """itsme vouched for an identity, but the site's accounts refuse it: no account for it, an
+    inactive one, another account's identity, or not the user who started the flow. The Django
+    app's classes (:mod:`django_itsme.errors`) say which."""
+
+    code = "account_error"
+
+
 # ----------------------------------------------------------------------------- we refuse a token
 class TokenValidationError(ItsmeError):
     """A token (ID token, userinfo, request object, client assertion) failed validation."""
@@ -227,6 +260,41 @@ class ClaimValidationError(TokenValidationError):
     def __init__(self, message: str, *, claim: str, code: str | None = None) -> None:
         super().__init__(message, code=code or f"invalid_{claim}")
         self.claim = claim
+
+
+class StateMismatch(ClaimValidationError):
+    """The callback's ``state`` is missing or is not the one of the flow it should finish
+    (RFC 6749 §10.12): an answer that is not ours, refused before anything else is read."""
+
+    code = "invalid_state"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, claim="state")
+
+
+class EvidenceError(TokenValidationError):
+    """Stored evidence does not prove what it claims (content, salt, token or key tampered,
+    or recorded for another environment or client)."""
+
+    code = "evidence_mismatch"
+
+
+class UnanchoredKeyError(EvidenceError):
+    """The signature verifies with the key stored in the evidence, but no trust anchor knows
+    that key: the evidence proves nothing until the key is shown to be itsme's.
+
+    :ivar kid: the key's ``kid``.
+    :ivar thumbprint: the key's RFC 7638 thumbprint (a hash of public values, safe to show).
+    :ivar notes: why anchors could not answer (e.g. itsme unreachable), one sentence each.
+    """
+
+    code = "evidence_unanchored"
+
+    def __init__(self, message: str, *, kid: str, thumbprint: str, notes: Sequence[str]) -> None:
+        super().__init__(message)
+        self.kid = kid
+        self.thumbprint = thumbprint
+        self.notes = tuple(notes)
 
 
 def _printable(text: str, limit: int) -> str:

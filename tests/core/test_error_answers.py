@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from django_itsme.core import ItsmeClient
-from django_itsme.core.client import AuthenticationRequest
 from django_itsme.core.errors import (
     AuthorizationDenied,
     ClaimValidationError,
     TokenEndpointError,
     UserinfoError,
 )
+from django_itsme.core.flow import AuthenticationRequest
 from django_itsme.core.oauth_errors import (
     ERROR_TEXT_LIMIT,
     MAX_ERROR_BODY_BYTES,
