@@ -96,7 +96,7 @@ from .conf import (
     is_key_archive,
     is_link_max_age,
 )
-from .core.client import MAX_AUTHORIZATION_URL_LENGTH
+from .core.authorize import MAX_AUTHORIZATION_URL_LENGTH
 from .core.config import PROBLEMS, Problem
 from .core.environments import is_loopback_url, issuer_problem
 from .core.key_archive import KeyArchiveError, read_archive
