@@ -20,30 +20,14 @@ The vendor SDK's workflow::
 Only the Python standard library, ``requests`` and ``jwcrypto`` are imported here.
 """
 
+from . import errors
 from .cache import Cache, MemoryCache
 from .claims import IdentityClaims, parse_identity_claims
 from .client import ItsmeClient, UserDetails
 from .config import PROBLEMS, ClientConfig, Problem, parse_config
 from .confirm import FreeTextTemplate, PaymentTemplate
 from .environments import ENVIRONMENTS
-from .errors import (
-    AuthorizationDenied,
-    ClaimValidationError,
-    ConfigurationError,
-    DiscoveryError,
-    ItsmeError,
-    ProviderError,
-    ProviderKeysError,
-    SignatureError,
-    StateMismatch,
-    TemplateError,
-    TokenDecryptionError,
-    TokenEndpointError,
-    TokenValidationError,
-    TransportError,
-    TransportTimeout,
-    UserinfoError,
-)
+from .errors import *  # noqa: F403 - the whole tree, listed once in errors.__all__
 from .flow import AuthenticationRequest, PendingFlow
 from .http import HttpClient
 from .keys import PrivateKeys, load_private_keys
@@ -55,36 +39,21 @@ __all__ = [
     "ENVIRONMENTS",
     "PROBLEMS",
     "AuthenticationRequest",
-    "AuthorizationDenied",
     "Cache",
-    "ClaimValidationError",
     "ClientConfig",
-    "ConfigurationError",
-    "DiscoveryError",
     "FreeTextTemplate",
     "HttpClient",
     "IdentityClaims",
     "ItsmeClient",
-    "ItsmeError",
     "MemoryCache",
     "PaymentTemplate",
     "PendingFlow",
     "PrivateKeys",
     "Problem",
-    "ProviderError",
-    "ProviderKeysError",
     "Service",
-    "SignatureError",
-    "StateMismatch",
-    "TemplateError",
-    "TokenDecryptionError",
-    "TokenEndpointError",
-    "TokenValidationError",
-    "TransportError",
-    "TransportTimeout",
     "UserDetails",
-    "UserinfoError",
     "load_private_keys",
     "parse_config",
     "parse_identity_claims",
 ]
+__all__ += errors.__all__

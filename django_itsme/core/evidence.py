@@ -42,6 +42,7 @@ from .errors import (
     TokenValidationError,
     UnanchoredKeyError,
 )
+from .id_token import read_audiences
 from .key_archive import PRIVATE_MEMBERS, rsa_thumbprint
 
 __all__ = [
@@ -251,9 +252,7 @@ def verify_evidence(
             "The stored token was issued by someone else than the configured issuer "
             "(another environment?)."
         )
-    audience = claims.get("aud")
-    audiences = [audience] if isinstance(audience, str) else audience
-    if not isinstance(audiences, list) or client_id not in audiences:
+    if client_id not in read_audiences(claims):
         raise EvidenceError("The stored token was meant for another client.")
     if claims.get("sub") != evidence.sub:
         raise EvidenceError("The stored token was approved by another user.")
