@@ -29,8 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from asgiref.sync import sync_to_async
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model, load_backend
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
@@ -123,6 +125,7 @@ UNSUPPORTED = (
     "store_tokens",
     "raise_token_response_error",
     "_verify_jws",
+    "get_settings",
 )
 
 
@@ -168,6 +171,33 @@ class ItsmeBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         :returns: None, always.
         """
         return
+
+    async def aauthenticate(self, request: HttpRequest | None, **credentials: Any) -> None:
+        """The async door of :meth:`authenticate`: logs nobody in either (Django's
+        ``ModelBackend.aauthenticate``, inherited through mozilla-django-oidc, checked passwords).
+
+        :returns: None, always.
+        """
+        return
+
+    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
+        """The session's user, as Django's ``ModelBackend`` finds it: None when it no longer
+        exists or may not log in (``is_active`` False), so deactivating a user ends their
+        sessions (mozilla-django-oidc's version kept inactive users logged in).
+
+        :param user_id: the primary key stored in the session.
+        :returns: the user, or None.
+        """
+        user: AbstractBaseUser | None = ModelBackend.get_user(self, user_id)
+        return user
+
+    async def aget_user(self, user_id: Any) -> AbstractBaseUser | None:
+        """The async door of :meth:`get_user`, so a site's override serves both.
+
+        :param user_id: the primary key stored in the session.
+        :returns: the user, or None.
+        """
+        return await sync_to_async(self.get_user)(user_id)
 
     @sensitive_variables()
     def sign_in(
