@@ -20,40 +20,28 @@ __all__ = [
 ]
 
 
-class NoAccount(AccountError):
+class NoAccount(AccountError, code="no_account"):
     """The ``sub`` is linked to no user and ``CREATE_USERS`` is off."""
 
-    code = "no_account"
 
-
-class AlreadyLinked(AccountError):
+class AlreadyLinked(AccountError, code="already_linked"):
     """``itsme:link``: the ``sub`` is already linked to another account (never moved silently)."""
 
-    code = "already_linked"
 
-
-class InactiveUser(AccountError):
+class InactiveUser(AccountError, code="inactive_user"):
     """The linked user exists but is not allowed to log in (``is_active`` is False)."""
 
-    code = "inactive_user"
 
-
-class NotLinked(AccountError):
+class NotLinked(AccountError, code="not_linked"):
     """Confirm: the user is not logged in, or has no linked itsme identity to confirm with."""
 
-    code = "not_linked"
 
-
-class LinkUserChanged(AccountError):
+class LinkUserChanged(AccountError, code="link_user_changed"):
     """An ``itsme:link`` callback arrived while another user, or nobody, is logged in, or after
     the user's password changed: the flow's owner is not who is logged in now."""
 
-    code = "link_user_changed"
 
-
-class UnsupportedBackendPath(ConfigurationError):
+class UnsupportedBackendPath(ConfigurationError, code="unsupported_backend_path"):
     """A mozilla-django-oidc method :class:`~django_itsme.backends.ItsmeBackend` does not use was
     called: its token path checks neither ``aud`` nor ``iss`` and knows no encrypted tokens, and
     its user lookup matches e-mail addresses (D-MAP: link by ``sub`` only)."""
-
-    code = "unsupported_backend_path"

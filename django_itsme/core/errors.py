@@ -30,8 +30,9 @@
         └── EvidenceError           stored Confirm evidence does not prove what it claims
             └── UnanchoredKeyError  it verifies, but with a key no trust anchor knows
 
-Every class carries a stable machine-readable ``code`` (used in log lines, signals and the
-troubleshooting table of README.rst). Messages are written for operators and never contain a
+Every class carries a stable machine-readable ``code``, given in its class statement
+(``class TransportTimeout(TransportError, code="timeout")``) and used in log lines, signals and
+the troubleshooting table of README.rst. Messages are written for operators and never contain a
 token, a key, a code, a response body or any other secret: foreign exceptions are converted at
 the core boundary with ``raise ... from`` so their text stays in the chained ``__cause__`` only
 when it is known to be harmless.
@@ -40,6 +41,7 @@ when it is known to be harmless.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .oauth_errors import (
     AUTHORIZATION_ERRORS,
@@ -79,7 +81,13 @@ class ItsmeError(Exception):
     :param code: overrides the class's default ``code`` for a more specific one.
     """
 
+    #: the class's stable code, set in each class statement (``class X(Base, code="...")``)
     code: str = "itsme_error"
+
+    def __init_subclass__(cls, *, code: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -95,39 +103,29 @@ class ItsmeError(Exception):
 
 
 # ----------------------------------------------------------------------------- operator
-class ConfigurationError(ItsmeError):
+class ConfigurationError(ItsmeError, code="configuration_error"):
     """The settings, the keys or the arguments a site passed cannot work."""
 
-    code = "configuration_error"
 
-
-class TemplateError(ConfigurationError):
+class TemplateError(ConfigurationError, code="invalid_template"):
     """A Confirm template breaks the itsme rules (D-CONF "WYSIWYS template")."""
 
-    code = "invalid_template"
 
-
-class KeyArchiveError(ConfigurationError):
+class KeyArchiveError(ConfigurationError, code="key_archive_error"):
     """The key archive cannot be read, is not an archive, or would hold a private key."""
-
-    code = "key_archive_error"
 
 
 # ----------------------------------------------------------------------------- network
-class TransportError(ItsmeError):
+class TransportError(ItsmeError, code="transport_error"):
     """The provider could not be reached (DNS, connection, TLS, ...)."""
 
-    code = "transport_error"
 
-
-class TransportTimeout(TransportError):
+class TransportTimeout(TransportError, code="timeout"):
     """The provider did not answer within the configured timeout."""
-
-    code = "timeout"
 
 
 # ----------------------------------------------------------------------------- provider
-class ProviderError(ItsmeError):
+class ProviderError(ItsmeError, code="provider_error"):
     """itsme answered, but outside the protocol (HTTP error, malformed document).
 
     :param status: the HTTP status of the answer, if any.
@@ -137,8 +135,6 @@ class ProviderError(ItsmeError):
         with :func:`.oauth_errors.read_error_text`): for the operator's log line and the page's
         detail for the site's administrator.
     """
-
-    code = "provider_error"
 
     def __init__(
         self,
@@ -158,40 +154,32 @@ class ProviderError(ItsmeError):
         self.description = description
 
 
-class DiscoveryError(ProviderError):
+class DiscoveryError(ProviderError, code="discovery_error"):
     """The discovery document is missing, malformed or names another issuer."""
 
-    code = "discovery_error"
 
-
-class ProviderKeysError(ProviderError):
+class ProviderKeysError(ProviderError, code="provider_keys_error"):
     """The provider's JWKS is missing, malformed or lacks the key a token names."""
 
-    code = "provider_keys_error"
 
-
-class TokenEndpointError(ProviderError):
+class TokenEndpointError(ProviderError, code="token_endpoint_error"):
     """The token endpoint refused the code exchange or answered garbage.
 
     Its ``code`` is itsme's ``error`` when itsme documents it (``invalid_grant``,
     ``invalid_client``, ...: :data:`.oauth_errors.TOKEN_ERRORS`), else ``token_endpoint_error``.
     """
 
-    code = "token_endpoint_error"
 
-
-class UserinfoError(ProviderError):
+class UserinfoError(ProviderError, code="userinfo_error"):
     """The userinfo endpoint refused the access token or answered garbage.
 
     Code ``userinfo_invalid_token`` when itsme said ``invalid_token`` (RFC 6750 §3; protocol
     notes §9.3), else ``userinfo_error``.
     """
 
-    code = "userinfo_error"
-
 
 # ----------------------------------------------------------------------------- user / itsme said no
-class AuthorizationDenied(ItsmeError):
+class AuthorizationDenied(ItsmeError, code="authorization_denied"):
     """The authorization response carried an ``error`` (D-AUTH "Authorization Endpoint errors").
 
     Its ``code`` is the ``error`` itself when itsme documents it
@@ -207,8 +195,6 @@ class AuthorizationDenied(ItsmeError):
         administrator (escaped there).
     """
 
-    code = "authorization_denied"
-
     def __init__(self, error: str, description: str | None = None) -> None:
         safe_error = _printable(error, 64) or "unknown_error"
         known = safe_error in AUTHORIZATION_ERRORS
@@ -222,64 +208,50 @@ class AuthorizationDenied(ItsmeError):
 
 
 # ----------------------------------------------------------------------------- the site's accounts
-class AccountError(ItsmeError):
+class AccountError(ItsmeError, code="account_error"):
     """itsme vouched for an identity, but the site's accounts refuse it: no account for it, an
     inactive one, another account's identity, or not the user who started the flow. The Django
     app's classes (:mod:`django_itsme.errors`) say which."""
 
-    code = "account_error"
-
 
 # ----------------------------------------------------------------------------- we refuse a token
-class TokenValidationError(ItsmeError):
+class TokenValidationError(ItsmeError, code="invalid_token"):
     """A token (ID token, userinfo, request object, client assertion) failed validation."""
 
-    code = "invalid_token"
 
-
-class TokenDecryptionError(TokenValidationError):
+class TokenDecryptionError(TokenValidationError, code="token_decryption_failed"):
     """The token is not a JWE we can decrypt with our keys and allowed algorithms."""
 
-    code = "token_decryption_failed"
 
-
-class SignatureError(TokenValidationError):
+class SignatureError(TokenValidationError, code="invalid_signature"):
     """The signature is missing, invalid, made with a disallowed algorithm or an unknown key."""
 
-    code = "invalid_signature"
 
-
-class ClaimValidationError(TokenValidationError):
+class ClaimValidationError(TokenValidationError, code="invalid_claim"):
     """A claim is missing or has a value we must refuse.
 
     :param claim: the name of the offending claim (never its value).
     """
-
-    code = "invalid_claim"
 
     def __init__(self, message: str, *, claim: str, code: str | None = None) -> None:
         super().__init__(message, code=code or f"invalid_{claim}")
         self.claim = claim
 
 
-class StateMismatch(ClaimValidationError):
+class StateMismatch(ClaimValidationError, code="invalid_state"):
     """The callback's ``state`` is missing or is not the one of the flow it should finish
     (RFC 6749 §10.12): an answer that is not ours, refused before anything else is read."""
-
-    code = "invalid_state"
 
     def __init__(self, message: str) -> None:
         super().__init__(message, claim="state")
 
 
-class EvidenceError(TokenValidationError):
+class EvidenceError(TokenValidationError, code="evidence_mismatch"):
     """Stored evidence does not prove what it claims (content, salt, token or key tampered,
     or recorded for another environment or client)."""
 
-    code = "evidence_mismatch"
 
-
-class UnanchoredKeyError(EvidenceError):
+class UnanchoredKeyError(EvidenceError, code="evidence_unanchored"):
     """The signature verifies with the key stored in the evidence, but no trust anchor knows
     that key: the evidence proves nothing until the key is shown to be itsme's.
 
@@ -287,8 +259,6 @@ class UnanchoredKeyError(EvidenceError):
     :ivar thumbprint: the key's RFC 7638 thumbprint (a hash of public values, safe to show).
     :ivar notes: why anchors could not answer (e.g. itsme unreachable), one sentence each.
     """
-
-    code = "evidence_unanchored"
 
     def __init__(self, message: str, *, kid: str, thumbprint: str, notes: Sequence[str]) -> None:
         super().__init__(message)
