@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .client import get_client
 from .conf import get_settings
 from .core.client import ItsmeClient
 from .core.errors import ItsmeError
 from .core.evidence import KeyAnchor, LiveKeysAnchor
 from .core.key_archive import ArchiveAnchor, KeyArchive, KeyArchiveError, read_archive
+from .itsme_client import get_client
 
 __all__ = ["LIVE_LABEL", "UnavailableAnchor", "evidence_anchors", "load_key_archive"]
 

@@ -32,7 +32,7 @@ from .conf import (
     is_link_max_age,
     itsme_setting,
 )
-from .core.client import MAX_AUTHORIZATION_URL_LENGTH
+from .core.authorize import MAX_AUTHORIZATION_URL_LENGTH
 from .core.config import Problem
 from .core.environments import find_issuer_problem, is_loopback_url
 from .core.key_archive import KeyArchiveError, read_archive

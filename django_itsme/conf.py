@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -24,6 +25,7 @@ from .core.config import ClientConfig, Problem, parse_config
 __all__ = [
     "DJANGO_SETTINGS",
     "ItsmeSettings",
+    "Lazy",
     "clear_settings",
     "get_settings",
     "inspect_settings",
@@ -34,6 +36,8 @@ __all__ = [
     "is_link_max_age",
     "itsme_setting",
 ]
+
+T = TypeVar("T")
 
 #: The keys only the Django layer reads, with their defaults.
 DJANGO_SETTINGS: dict[str, Any] = {
@@ -119,8 +123,39 @@ class ItsmeSettings:
     jwks_max_age: int = DJANGO_SETTINGS["JWKS_MAX_AGE"]
 
 
-_lock = threading.Lock()
-_cached: ItsmeSettings | None = None
+class Lazy(Generic[T]):
+    """A per-process value built on first use (once, under a lock) and reused until cleared.
+
+    :param build: makes the value.
+    :param cleared_with_settings: also forget it when the settings are (:func:`clear_settings`):
+        for values built from them.
+    """
+
+    def __init__(self, build: Callable[[], T], *, cleared_with_settings: bool = False) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        if cleared_with_settings:
+            _built_from_settings.append(self)
+
+    def get(self) -> T:
+        """The value, built now if needed (a failing build is tried again next time)."""
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+                value = self._value
+        return value
+
+    def clear(self) -> None:
+        """Forget the value."""
+        with self._lock:
+            self._value = None
+
+
+#: The values built from the settings, forgotten with them.
+_built_from_settings: list[Lazy[Any]] = []
 
 
 def itsme_setting() -> Any:
@@ -171,34 +206,31 @@ def inspect_settings() -> tuple[ItsmeSettings | None, list[Problem]]:
     return parsed, problems
 
 
+def _parse_settings() -> ItsmeSettings:
+    parsed, problems = inspect_settings()
+    if parsed is None:
+        errors = [p for p in problems if p.level == "error"]
+        detail = f"{errors[0].id}: {errors[0].message}" if errors else "see manage.py check"
+        raise ImproperlyConfigured(f"settings.ITSME is invalid ({detail}).")
+    return parsed
+
+
+_settings: Lazy[ItsmeSettings] = Lazy(_parse_settings)
+
+
 def get_settings() -> ItsmeSettings:
     """The checked settings, parsed on first use and then reused (keys are parsed once).
 
     :raises ImproperlyConfigured: ``ITSME`` has an error; ``manage.py check`` says which.
     """
-    global _cached  # noqa: PLW0603 - the per-process cache this module exists for
-    current = _cached
-    if current is not None:
-        return current
-    with _lock:
-        if _cached is None:
-            parsed, problems = inspect_settings()
-            if parsed is None:
-                errors = [p for p in problems if p.level == "error"]
-                detail = f"{errors[0].id}: {errors[0].message}" if errors else "see manage.py check"
-                raise ImproperlyConfigured(f"settings.ITSME is invalid ({detail}).")
-            _cached = parsed
-        return _cached
+    return _settings.get()
 
 
 def clear_settings() -> None:
-    """Forget the parsed settings (and so the clients built from them)."""
-    global _cached  # noqa: PLW0603
-    with _lock:
-        _cached = None
-    from .client import clear_client  # noqa: PLC0415 - avoid an import cycle
-
-    clear_client()
+    """Forget the parsed settings and everything built from them (the client)."""
+    _settings.clear()
+    for value in _built_from_settings:
+        value.clear()
 
 
 @receiver(setting_changed)

@@ -17,21 +17,22 @@ the user goes to ``next_url?confirmation=<id>``; a refusal or failure ends on a 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
-from .client import get_client
 from .core.client import ItsmeClient, UserDetails
 from .core.confirm import ConfirmTemplate
 from .core.errors import AuthorizationDenied, ItsmeError
 from .core.evidence import KnownKeysAnchor, bind_nonce, generate_salt
+from .errors import NotLinked
 from .failures import render_failure
-from .flows import FLOW_LIFETIME, begin_flow, safe_next
+from .flows import FLOW_LIFETIME, SessionFlow, begin_flow, safe_next
+from .itsme_client import get_client
 from .models import Confirmation, ItsmeIdentity
 from .signals import confirmation_completed
 
@@ -41,12 +42,6 @@ __all__ = ["NotLinked", "finish_confirmation", "start_confirmation"]
 NEXT_PARAMETER = "confirmation"
 #: How the anchor of the check at approval time is named.
 APPROVAL_ANCHOR_LABEL = "itsme live JWKS at approval"
-
-
-class NotLinked(ItsmeError):
-    """The user is not logged in, or has no linked itsme identity to confirm with."""
-
-    code = "not_linked"
 
 
 def start_confirmation(
@@ -104,21 +99,23 @@ def start_confirmation(
         template=template,
         sub=identity.sub,
         nonce=confirmation.nonce,
-        extra={"confirmation": str(confirmation.id)},
+        confirmation=str(confirmation.id),
     )
     # Saved only once the request is ready: a flow that could not start leaves no record.
     confirmation.save(force_insert=True)
     return HttpResponseRedirect(auth.url)
 
 
-def finish_confirmation(request: HttpRequest, flow: dict[str, Any]) -> HttpResponse:
+def finish_confirmation(request: HttpRequest, flow: SessionFlow) -> HttpResponse:
     """Handle the callback of a Confirm flow (called by the ``itsme:callback`` view).
 
     :param flow: the flow saved by :func:`start_confirmation`, already removed from the session.
     """
-    service = str(flow["service"])
+    service = flow.service
+    if flow.confirmation is None:  # the callback sends only Confirm flows here
+        return render_failure(request, None, service=service, code="unknown_confirmation")
     confirmation = Confirmation.objects.filter(
-        pk=flow["confirmation"], status=Confirmation.Status.PENDING
+        pk=flow.confirmation, status=Confirmation.Status.PENDING
     ).first()
     if confirmation is None:
         return render_failure(request, None, service=service, code="unknown_confirmation")
@@ -127,16 +124,9 @@ def finish_confirmation(request: HttpRequest, flow: dict[str, Any]) -> HttpRespo
         if confirmation.user_id is None or confirmation.user_id != request.user.pk:
             raise NotLinked("The confirmation belongs to another session's user.")
         client = get_client()
-        code = client.parse_callback(request.GET.dict(), expected_state=str(flow["state"]))
-        details = client.get_user_details(
-            code,
-            redirect_uri=str(flow["redirect_uri"]),
-            nonce=confirmation.nonce,
-            code_verifier=str(flow["code_verifier"]),
-            service=service,
-            expected_sub=confirmation.sub,
-            fetch_userinfo=False,
-        )
+        # The transaction's row, not the session, says which nonce and sub must come back.
+        pending = replace(flow.pending, nonce=confirmation.nonce, expected_sub=confirmation.sub)
+        details = client.finish_flow(pending, request.GET.dict(), fetch_userinfo=False)
         with transaction.atomic():
             confirmation.status = Confirmation.Status.APPROVED
             confirmation.completed_at = timezone.now()
@@ -166,7 +156,7 @@ def finish_confirmation(request: HttpRequest, flow: dict[str, Any]) -> HttpRespo
     confirmation_completed.send(
         sender=Confirmation, request=request, confirmation=confirmation, details=details
     )
-    return HttpResponseRedirect(_with_parameter(str(flow["next"]), str(confirmation.id)))
+    return HttpResponseRedirect(_with_parameter(flow.next_url, str(confirmation.id)))
 
 
 def approval_anchor(client: ItsmeClient, details: UserDetails) -> KnownKeysAnchor:

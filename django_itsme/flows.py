@@ -6,8 +6,10 @@ and forgotten after :data:`FLOW_LIFETIME`. mozilla-django-oidc keeps a similar m
 (``oidc_states``); ours also holds what itsme needs at the callback (service, redirect URI,
 expected ``sub``, ``next``), so it is kept separately under its own session key.
 
-A flow started by ``itsme:link`` also records who started it (:func:`link_owner`: the user's pk
-and session auth hash); its callback links only for that same user, still logged in with the
+Each entry is a :class:`SessionFlow` written as JSON-safe data and checked when read back: an
+entry that is not one (tampered, unreadable) is a flow that does not exist. A flow started by
+``itsme:link`` also records who started it (:class:`LinkOwner`: the user's pk and session auth
+hash); its callback links only for that same user, still logged in with the
 same password (:func:`check_link_owner`). Every pending flow is dropped when anyone logs in or
 out, by any backend (:func:`drop_flows_on_login`, :func:`drop_flows_on_logout`, connected by the
 app's ``ready()``): nothing started before a login survives it, so a flow planted in a session
@@ -20,7 +22,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -36,32 +39,30 @@ from django.utils.translation import get_language
 from django.views.decorators.debug import sensitive_variables
 
 from .cache import can_serve_request_objects, new_request_object_token, store_request_object
-from .client import get_client
 from .conf import get_settings
-from .core.client import AuthenticationRequest
+from .core.authorize import SUPPORTED_UI_LOCALES
 from .core.confirm import ConfirmTemplate
-from .core.errors import ItsmeError
+from .core.flow import AuthenticationRequest, PendingFlow
+from .errors import LinkUserChanged
+from .itsme_client import get_client
 
 __all__ = [
     "FLOW_LIFETIME",
     "LINK_KEY",
     "MAX_FLOWS",
-    "LinkUserChanged",
+    "LinkOwner",
+    "SessionFlow",
     "begin_flow",
     "check_link_owner",
     "drop_flows",
     "drop_flows_on_login",
     "drop_flows_on_logout",
-    "link_owner",
     "login_is_recent",
     "only_pending_flow",
     "pop_flow",
     "safe_next",
     "save_flow",
 ]
-
-#: D-AREQ ``ui_locales``: the languages of the itsme app.
-ITSME_LANGUAGES = ("fr", "nl", "de", "en")
 
 SESSION_KEY = "django_itsme_flows"
 #: Seconds a started flow stays redeemable: the itsme app gives the user a few minutes, and the
@@ -74,70 +75,161 @@ LINK_KEY = "link"
 #: When this session's user last logged in (seconds since the epoch), for ``LINK_MAX_AGE``.
 LOGIN_AT_SESSION_KEY = "django_itsme_login_at"
 
+#: Which view started a flow.
+FlowKind = Literal["login", "link", "confirm"]
 
-class LinkUserChanged(ItsmeError):
-    """An ``itsme:link`` callback arrived while another user, or nobody, is logged in, or after
-    the user's password changed: the flow's owner is not who is logged in now."""
 
-    code = "link_user_changed"
+@dataclass(frozen=True, slots=True)
+class LinkOwner:
+    """Who started an ``itsme:link`` flow: the user's pk and session auth hash.
+
+    The session auth hash changes with the password, so a flow started before a password change
+    cannot link after it.
+    """
+
+    user: str
+    hash: str = field(repr=False)
+
+    @classmethod
+    def of(cls, user: AbstractBaseUser) -> LinkOwner:
+        """The owner record of ``user``, who starts a link flow now."""
+        return cls(str(user.pk), user.get_session_auth_hash())
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFlow:
+    """A pending flow as this app keeps it in the session, under its ``state``.
+
+    :ivar pending: what the core needs to finish it (:class:`~django_itsme.core.PendingFlow`).
+    :ivar next_url: where the callback sends the user on success (already checked).
+    :ivar started: when it started, in seconds since the epoch (for :data:`FLOW_LIFETIME`).
+    :ivar link: who started it, for an ``itsme:link`` flow; else None.
+    :ivar confirmation: the id of its :class:`~django_itsme.models.Confirmation`, for a Confirm
+        flow; else None.
+    """
+
+    pending: PendingFlow
+    next_url: str
+    started: float
+    link: LinkOwner | None = None
+    confirmation: str | None = None
+
+    @property
+    def service(self) -> str:
+        """The service's name in ``ITSME["SERVICES"]``."""
+        return self.pending.service
+
+    @property
+    def kind(self) -> FlowKind:
+        """``confirm``, ``link`` or ``login``: the view that started it (``flow_finished``)."""
+        if self.confirmation is not None:
+            return "confirm"
+        return "link" if self.link is not None else "login"
+
+    def to_session(self) -> dict[str, object]:
+        """JSON-safe data for the session, read back by :meth:`from_session`."""
+        data: dict[str, object] = {
+            **self.pending.to_session(),
+            "next": self.next_url,
+            "started": self.started,
+        }
+        if self.link is not None:
+            data[LINK_KEY] = {"user": self.link.user, "hash": self.link.hash}
+        if self.confirmation is not None:
+            data["confirmation"] = self.confirmation
+        return data
+
+    @classmethod
+    def from_session(cls, data: object) -> SessionFlow | None:
+        """Read an entry written by :meth:`to_session` (or by the previous version, which also
+        stored the requested ``acr``: ignored, the service's level applies at the callback).
+
+        :returns: the flow, or None when the entry is not one (a field missing or of another
+            type): a tampered entry is a flow that does not exist, never an error.
+        """
+        pending = PendingFlow.from_session(data)
+        if pending is None or not isinstance(data, Mapping):
+            return None
+        next_url, started = data.get("next"), data.get("started")
+        owner, confirmation = data.get(LINK_KEY), data.get("confirmation")
+        if not isinstance(next_url, str) or not next_url:
+            return None
+        if not isinstance(started, int | float) or isinstance(started, bool):
+            return None
+        link = None
+        if owner is not None:
+            if not isinstance(owner, Mapping):
+                return None
+            user, auth_hash = owner.get("user"), owner.get("hash")
+            if not isinstance(user, str) or not isinstance(auth_hash, str):
+                return None
+            link = LinkOwner(user, auth_hash)
+        if confirmation is not None and (not isinstance(confirmation, str) or not confirmation):
+            return None
+        return cls(pending, next_url, float(started), link, confirmation)
 
 
 @sensitive_variables()
-def _flows(session: SessionBase, now: float) -> dict[str, dict[str, Any]]:
+def _flows(session: SessionBase, now: float) -> dict[str, SessionFlow]:
+    """This session's readable flows that have not expired, by ``state``."""
     stored = session.get(SESSION_KEY)
     if not isinstance(stored, dict):
         return {}
-    return {
-        state: flow
-        for state, flow in stored.items()
-        if isinstance(flow, dict) and now - float(flow.get("started", 0)) < FLOW_LIFETIME
-    }
+    flows = {}
+    for state, data in stored.items():
+        flow = SessionFlow.from_session(data)
+        if flow is not None and flow.pending.state == state and now - flow.started < FLOW_LIFETIME:
+            flows[state] = flow
+    return flows
 
 
 @sensitive_variables()
-def save_flow(session: SessionBase, state: str, flow: dict[str, Any]) -> None:
-    """Remember a started flow under its ``state``."""
-    now = time.time()
-    flows = _flows(session, now)
-    flows[state] = {**flow, "started": now}
+def _store(session: SessionBase, flows: dict[str, SessionFlow]) -> None:
+    if flows:
+        session[SESSION_KEY] = {state: flow.to_session() for state, flow in flows.items()}
+    else:
+        session.pop(SESSION_KEY, None)
+
+
+@sensitive_variables()
+def save_flow(session: SessionBase, flow: SessionFlow) -> None:
+    """Remember a started flow under its ``state`` (the oldest goes beyond :data:`MAX_FLOWS`)."""
+    flows = _flows(session, time.time())
+    flows[flow.pending.state] = flow
     while len(flows) > MAX_FLOWS:
-        oldest = min(flows, key=lambda key: float(flows[key]["started"]))
-        del flows[oldest]
-    session[SESSION_KEY] = flows
+        del flows[min(flows, key=lambda key: flows[key].started)]
+    _store(session, flows)
 
 
 @sensitive_variables()
-def pop_flow(session: SessionBase, state: str | None) -> dict[str, Any] | None:
-    """Take the flow started with ``state`` out of the session; None if unknown or expired."""
+def pop_flow(session: SessionBase, state: str | None) -> SessionFlow | None:
+    """Take the flow started with ``state`` out of the session.
+
+    :returns: the flow; None if unknown, expired or unreadable (also dropped).
+    """
     if SESSION_KEY not in session:
         return None
     flows = _flows(session, time.time())
     flow = flows.pop(state, None) if state else None
-    if flows:
-        session[SESSION_KEY] = flows
-    else:
-        del session[SESSION_KEY]
+    _store(session, flows)
     return flow
 
 
 @sensitive_variables()
-def only_pending_flow(session: SessionBase) -> tuple[str, dict[str, Any]] | None:
-    """The ``state`` and flow of this session's one pending flow, if it has exactly one.
+def only_pending_flow(session: SessionBase) -> SessionFlow | None:
+    """This session's one pending flow, if it has exactly one.
 
     For an error redirect that came back without ``state`` (protocol notes §9.1): it can then
     only belong to that flow. Nothing is changed (no session is created for a cookie-less hit);
     the caller pops the flow with :func:`pop_flow` if it attributes the error to it. Only this
     session's flows are ever looked at, so such an answer cannot end another visitor's flow.
 
-    :returns: ``(state, flow)``, or None when there are none or several.
+    :returns: the flow, or None when there are none or several.
     """
     if SESSION_KEY not in session:
         return None
-    flows = _flows(session, time.time())
-    if len(flows) != 1:
-        return None
-    ((state, flow),) = flows.items()
-    return state, flow
+    flows = list(_flows(session, time.time()).values())
+    return flows[0] if len(flows) == 1 else None
 
 
 def drop_flows(session: SessionBase) -> None:
@@ -182,29 +274,20 @@ def login_is_recent(session: SessionBase, max_age: int | None, *, now: float) ->
     return 0 <= now - logged_in_at <= max_age
 
 
-def link_owner(user: AbstractBaseUser) -> dict[str, str]:
-    """What an ``itsme:link`` flow records about the user who starts it (under :data:`LINK_KEY`).
-
-    The session auth hash changes with the password, so a flow started before a password change
-    cannot link after it.
-    """
-    return {"user": str(user.pk), "hash": user.get_session_auth_hash()}
-
-
-def check_link_owner(flow: Mapping[str, Any], user: AbstractBaseUser | AnonymousUser) -> None:
+def check_link_owner(flow: SessionFlow, user: AbstractBaseUser | AnonymousUser) -> None:
     """Make sure the user logged in now is the one who started this ``itsme:link`` flow.
 
-    :param flow: a flow started by ``itsme:link`` (it has :data:`LINK_KEY`).
+    :param flow: a flow started by ``itsme:link`` (its ``link`` is set).
     :param user: ``request.user`` at the callback.
     :raises LinkUserChanged: nobody or someone else is logged in, or the password changed.
     """
-    owner = flow.get(LINK_KEY)
+    owner = flow.link
     if (
-        not isinstance(owner, dict)
+        owner is None
         or not isinstance(user, AbstractBaseUser)
         or not user.is_authenticated
-        or not constant_time_compare(str(owner.get("user", "")), str(user.pk))
-        or not constant_time_compare(str(owner.get("hash", "")), user.get_session_auth_hash())
+        or not constant_time_compare(owner.user, str(user.pk))
+        or not constant_time_compare(owner.hash, user.get_session_auth_hash())
     ):
         raise LinkUserChanged("The user who started this link is not the one logged in now.")
 
@@ -243,7 +326,7 @@ def request_uri_for(request: HttpRequest, token: str) -> str:
 
 def _ui_locales() -> str | None:
     language = (get_language() or "").split("-")[0]
-    return language if language in ITSME_LANGUAGES else None
+    return language if language in SUPPORTED_UI_LOCALES else None
 
 
 @sensitive_variables()
@@ -255,7 +338,8 @@ def begin_flow(
     template: ConfirmTemplate | None = None,
     sub: str | None = None,
     nonce: str | None = None,
-    extra: dict[str, Any] | None = None,
+    link: LinkOwner | None = None,
+    confirmation: str | None = None,
 ) -> AuthenticationRequest:
     """Prepare a flow, remember it in the session, and return it (its ``url`` is the redirect).
 
@@ -264,7 +348,8 @@ def begin_flow(
     :param template: a Confirm template.
     :param sub: the expected ``sub`` (Confirm: the logged-in user's).
     :param nonce: a nonce chosen by the caller (Confirm binds it to the transaction).
-    :param extra: JSON-compatible data kept with the flow for the callback.
+    :param link: who starts it, for an ``itsme:link`` flow.
+    :param confirmation: the id of its Confirm transaction, for a Confirm flow.
     :raises ItsmeError: the flow cannot start (configuration, itsme unreachable, ...).
     """
     client = get_client()
@@ -284,5 +369,6 @@ def begin_flow(
     )
     if token and auth.request_uri:
         store_request_object(auth.request_object, token=token)
-    save_flow(request.session, auth.state, {**auth.pending(), "next": next_url, **(extra or {})})
+    flow = SessionFlow(auth.pending(), next_url, time.time(), link, confirmation)
+    save_flow(request.session, flow)
     return auth

@@ -20,29 +20,15 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .core.errors import ItsmeError
+from .errors import AlreadyLinked, NoAccount
 from .models import ItsmeIdentity
 
 __all__ = [
-    "AlreadyLinked",
     "LinkResult",
-    "NoAccount",
     "find_or_create_user",
     "link_to_user",
     "unused_username",
 ]
-
-
-class NoAccount(ItsmeError):
-    """The ``sub`` is linked to no user and ``CREATE_USERS`` is off."""
-
-    code = "no_account"
-
-
-class AlreadyLinked(ItsmeError):
-    """``itsme:link``: the ``sub`` is already linked to another account (never moved silently)."""
-
-    code = "already_linked"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 ``login``           starts a flow for ``?service=`` (default ``login``) and remembers ``?next=``
 ``link``            the same, for a logged-in user who links (or re-links) an itsme identity
-``callback``        finishes it: one-time state, tokens via the backend, login or link, redirect
+``callback``        finishes it: one-time state, tokens in the core, login or link, redirect
 ``jwks``            the site's public keys, for itsme to encrypt to and verify with
 ``request_object``  request objects for ``request_uri``, until they expire
 
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING, cast
 
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import login
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
@@ -34,25 +35,30 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET
 
-from .backends import Verification
+from .backends import get_itsme_backend
 from .cache import read_request_object
 from .conf import get_settings
 from .confirmations import finish_confirmation
 from .core.client import ItsmeClient
-from .core.errors import AuthorizationDenied, ConfigurationError, ItsmeError
+from .core.errors import AuthorizationDenied, ItsmeError
 from .failures import failure_code, render_failure, render_unexpected_failure
 from .flows import (
-    LINK_KEY,
+    LinkOwner,
+    SessionFlow,
     begin_flow,
-    link_owner,
+    check_link_owner,
     login_is_recent,
     only_pending_flow,
     pop_flow,
     safe_next,
 )
+from .itsme_client import get_client
 from .logsafe import quote_for_log
 from .signals import flow_finished
 from .throttle import allow_flow_start, refuse_flow_start
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 __all__ = ["callback", "jwks", "link_view", "login_view", "request_object"]
 
@@ -64,15 +70,7 @@ logger = logging.getLogger("django_itsme")
 @sensitive_variables()
 def login_view(request: HttpRequest) -> HttpResponseBase:
     """Start a flow: ``?service=<name>`` (default ``login``), ``?next=<url on this site>``."""
-    service = request.GET.get("service") or "login"
-    if not allow_flow_start(request):  # before anything is stored for this visitor
-        return refuse_flow_start(request, service[:64])
-    next_url = safe_next(request, request.GET.get("next"))
-    try:
-        auth = begin_flow(request, service, next_url=next_url)
-    except ItsmeError as error:
-        return render_failure(request, error, service=service[:64])
-    return HttpResponseRedirect(auth.url)
+    return _start(request, link=None)
 
 
 @require_GET
@@ -83,20 +81,26 @@ def link_view(request: HttpRequest) -> HttpResponseBase:
 
     ``?service=<name>`` (default ``login``), ``?next=<url on this site>``. Anonymous visitors, and
     a login older than ``LINK_MAX_AGE``, go to ``settings.LOGIN_URL`` first (with ``next``). The
-    flow records who started it (:func:`~django_itsme.flows.link_owner`); its callback links
+    flow records who started it (:class:`~django_itsme.flows.LinkOwner`); its callback links
     only for that same user, still logged in.
     """
-    service = request.GET.get("service") or "login"
     user = request.user
     if not user.is_authenticated or not login_is_recent(
         request.session, get_settings().link_max_age, now=time.time()
     ):
         return redirect_to_login(request.get_full_path())
-    if not allow_flow_start(request):
+    return _start(request, link=LinkOwner.of(user))
+
+
+@sensitive_variables()
+def _start(request: HttpRequest, *, link: LinkOwner | None) -> HttpResponseBase:
+    """Start a flow for ``?service=`` after the flow-start limit, then redirect to itsme."""
+    service = request.GET.get("service") or "login"
+    if not allow_flow_start(request):  # before anything is stored for this visitor
         return refuse_flow_start(request, service[:64])
     next_url = safe_next(request, request.GET.get("next"))
     try:
-        auth = begin_flow(request, service, next_url=next_url, extra={LINK_KEY: link_owner(user)})
+        auth = begin_flow(request, service, next_url=next_url, link=link)
     except ItsmeError as error:
         return render_failure(request, error, service=service[:64])
     return HttpResponseRedirect(auth.url)
@@ -106,7 +110,8 @@ def link_view(request: HttpRequest) -> HttpResponseBase:
 @never_cache
 @sensitive_variables()
 def callback(request: HttpRequest) -> HttpResponseBase:
-    """Finish a flow: the one-time ``state`` picks it, the backend checks everything.
+    """Finish a flow: the one-time ``state`` picks it, the core checks the tokens, the backend
+    links the user.
 
     An error redirect without ``state`` ends on its own page (see :func:`_stateless_error`).
     """
@@ -122,20 +127,20 @@ def callback(request: HttpRequest) -> HttpResponseBase:
     # Persist the consumption now: SessionMiddleware does not save on 5xx answers, and a state
     # must never be redeemable twice, whatever happens next.
     request.session.save()
-    service = str(flow["service"])
-    retry_url = _retry_url(flow, service)
+    service = flow.service
+    retry_url = _retry_url(flow)
     session_key = request.session.session_key
     response: HttpResponseBase
     try:
         with transaction.atomic():  # a failure below undoes every database change it made
-            response = _finish(request, flow, service, retry_url)
+            response = _finish(request, flow, retry_url)
     except Exception as exc:  # the last resort: a bug in a site's hook or receiver
         if request.session.session_key != session_key:
             # login() ran (it rotates the session key) before the failure: undo it.
             request.session.flush()
             request.user = AnonymousUser()
         response = render_unexpected_failure(request, exc, service=service, retry_url=retry_url)
-    return _announce_finished(request, flow, service, response)
+    return _announce_finished(request, flow, response)
 
 
 @sensitive_variables()
@@ -152,7 +157,7 @@ def _stateless_error(request: HttpRequest, denied: AuthorizationDenied) -> HttpR
     without ``state`` cannot give.
     """
     only = only_pending_flow(request.session)
-    if only is None or "confirmation" in only[1]:
+    if only is None or only.confirmation is not None:
         return render_failure(
             request,
             denied,
@@ -161,37 +166,28 @@ def _stateless_error(request: HttpRequest, denied: AuthorizationDenied) -> HttpR
             state_missing=True,
             provider_text=False,
         )
-    flow = pop_flow(request.session, only[0])
-    assert flow is not None  # just seen in the session
+    pop_flow(request.session, only.pending.state)
     request.session.save()  # consumed for good, whatever the status of the answer
-    service = str(flow["service"])
     response = render_failure(
         request,
         denied,
-        service=service,
-        retry_url=_retry_url(flow, service),
+        service=only.service,
+        retry_url=_retry_url(only),
         state_missing=True,
     )
-    return _announce_finished(request, flow, service, response)
+    return _announce_finished(request, only, response)
 
 
 def _announce_finished(
-    request: HttpRequest, flow: dict[str, object], service: str, response: HttpResponseBase
+    request: HttpRequest, flow: SessionFlow, response: HttpResponseBase
 ) -> HttpResponseBase:
     """Send ``flow_finished`` for a consumed flow (once: every consuming path ends here)."""
-    if "confirmation" in flow:
-        kind = "confirm"
-    elif LINK_KEY in flow:
-        kind = "link"
-    else:
-        kind = "login"
-    started = flow.get("started")
-    duration = max(0.0, time.time() - started) if isinstance(started, int | float) else 0.0
+    duration = max(0.0, time.time() - flow.started)
     answers = flow_finished.send_robust(
         sender=None,
         request=request,
-        service=service,
-        kind=kind,
+        service=flow.service,
+        kind=flow.kind,
         outcome=failure_code(response) or "ok",
         duration=duration,
     )
@@ -205,34 +201,32 @@ def _announce_finished(
     return response
 
 
-def _retry_url(flow: dict[str, object], service: str) -> str | None:
-    if "confirmation" in flow:
+def _retry_url(flow: SessionFlow) -> str | None:
+    if flow.confirmation is not None:
         return None  # a Confirm transaction is started again by the site, not by us
-    route = "itsme:link" if LINK_KEY in flow else "itsme:login"
-    return reverse(route) + f"?service={service}"
+    route = "itsme:link" if flow.link is not None else "itsme:login"
+    return reverse(route) + f"?service={flow.service}"
 
 
 @sensitive_variables()
-def _finish(
-    request: HttpRequest, flow: dict[str, object], service: str, retry_url: str | None
-) -> HttpResponseBase:
+def _finish(request: HttpRequest, flow: SessionFlow, retry_url: str | None) -> HttpResponseBase:
     """Redeem the flow: a Confirm transaction, a link, or a login."""
-    if "confirmation" in flow:
+    if flow.confirmation is not None:
         return finish_confirmation(request, flow)
+    linking = flow.link is not None
     try:
-        user = authenticate(request, itsme_callback=request.GET.dict(), itsme_flow=flow)
+        backend, backend_path = get_itsme_backend()
+        if linking:  # before anything is redeemed: the flow's owner must still be logged in
+            check_link_owner(flow, request.user)
+        details = get_client().finish_flow(flow.pending, request.GET.dict())
+        verified = backend.sign_in(request, details, service=flow.service, linking=linking)
     except ItsmeError as error:
-        return render_failure(request, error, service=service, retry_url=retry_url)
-    if user is None:  # another backend list without ItsmeBackend: a configuration problem
-        missing = ConfigurationError("ItsmeBackend is not in AUTHENTICATION_BACKENDS.")
-        return render_failure(request, missing, service=service)
-    if LINK_KEY not in flow:
+        return render_failure(request, error, service=flow.service, retry_url=retry_url)
+    if not linking:
         # The sub's own user; another user's session is flushed by login(), with its data.
-        login(request, user)
-    verification: Verification | None = getattr(user, "itsme_verification", None)
-    if verification is not None:
-        verification.send(request, user)
-    return HttpResponseRedirect(str(flow["next"]))
+        login(request, cast("User", verified.user), backend=backend_path)
+    verified.send(request)
+    return HttpResponseRedirect(flow.next_url)
 
 
 @require_GET

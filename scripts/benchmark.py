@@ -550,8 +550,8 @@ def run_site(rounds: int, identities: int) -> dict[str, Any]:
         from django.contrib.auth import get_user_model  # noqa: PLC0415
         from django.core.management import call_command  # noqa: PLC0415
 
-        from django_itsme.client import get_client  # noqa: PLC0415
         from django_itsme.core.claim_names import build_claims_request  # noqa: PLC0415
+        from django_itsme.itsme_client import get_client  # noqa: PLC0415
 
         call_command("migrate", verbosity=0)
         get_user_model()._default_manager.create_user(username=BASELINE_USER)

@@ -12,39 +12,22 @@ The vendor SDK's workflow::
         redirect_uri="https://example.be/itsme/callback/",
     )
     auth = client.build_authentication_request("login")          # 2. URL (+ 3. request object)
-    # ... redirect the browser to auth.url, keep auth.pending() server-side ...
-    code = client.parse_callback(callback_query, expected_state=auth.state)
-    user = client.get_user_details(                               # 4. user details
-        code, redirect_uri=auth.redirect_uri, nonce=auth.nonce,
-        code_verifier=auth.code_verifier, service="login",
-    )
+    pending = auth.pending()    # keep it server-side (to_session() / PendingFlow.from_session())
+    # ... redirect the browser to auth.url; at the callback:
+    user = client.finish_flow(pending, callback_query)            # 4. user details
     user.sub, user.identity.family_name
 
 Only the Python standard library, ``requests`` and ``jwcrypto`` are imported here.
 """
 
+from . import errors
 from .cache import Cache, MemoryCache
-from .client import AuthenticationRequest, ItsmeClient, UserDetails
+from .client import ItsmeClient, UserDetails
 from .config import PROBLEMS, ClientConfig, Problem, parse_config
 from .confirm import FreeTextTemplate, PaymentTemplate
 from .environments import ENVIRONMENTS
-from .errors import (
-    AuthorizationDenied,
-    ClaimValidationError,
-    ConfigurationError,
-    DiscoveryError,
-    ItsmeError,
-    ProviderError,
-    ProviderKeysError,
-    SignatureError,
-    TemplateError,
-    TokenDecryptionError,
-    TokenEndpointError,
-    TokenValidationError,
-    TransportError,
-    TransportTimeout,
-    UserinfoError,
-)
+from .errors import *  # noqa: F403 - the whole tree, listed once in errors.__all__
+from .flow import AuthenticationRequest, PendingFlow
 from .http import HttpClient
 from .identity_claims import IdentityClaims, parse_identity_claims
 from .keys import PrivateKeys, load_private_keys
@@ -56,34 +39,21 @@ __all__ = [
     "ENVIRONMENTS",
     "PROBLEMS",
     "AuthenticationRequest",
-    "AuthorizationDenied",
     "Cache",
-    "ClaimValidationError",
     "ClientConfig",
-    "ConfigurationError",
-    "DiscoveryError",
     "FreeTextTemplate",
     "HttpClient",
     "IdentityClaims",
     "ItsmeClient",
-    "ItsmeError",
     "MemoryCache",
     "PaymentTemplate",
+    "PendingFlow",
     "PrivateKeys",
     "Problem",
-    "ProviderError",
-    "ProviderKeysError",
     "Service",
-    "SignatureError",
-    "TemplateError",
-    "TokenDecryptionError",
-    "TokenEndpointError",
-    "TokenValidationError",
-    "TransportError",
-    "TransportTimeout",
     "UserDetails",
-    "UserinfoError",
     "load_private_keys",
     "parse_config",
     "parse_identity_claims",
 ]
+__all__ += errors.__all__

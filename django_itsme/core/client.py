@@ -19,16 +19,16 @@ from typing import Any
 
 from . import jose
 from .authorize import (
-    build_authorization_url,
+    build_authorization_parameters,
     build_request_object,
-    check_request_uri,
+    choose_request_uri,
     generate_nonce,
     generate_state,
     parse_authorization_response,
     read_authorization_error,
+    send_request_object,
 )
 from .cache import Cache, MemoryCache
-from .claim_names import build_claims_request
 from .config import ClientConfig, RequestBy
 from .confirm import ConfirmTemplate
 from .discovery import (
@@ -38,19 +38,19 @@ from .discovery import (
     get_provider_metadata,
 )
 from .errors import AuthorizationDenied, ConfigurationError
+from .flow import AuthenticationRequest, PendingFlow
 from .http import HttpClient
 from .id_token import validate_id_token_claims
 from .identity_claims import IdentityClaims, parse_identity_claims
 from .jwks import JWKS_TTL, ProviderKeys
 from .keys import KeySource
 from .picture import fetch_picture
-from .pkce import code_challenge, generate_code_verifier
+from .pkce import generate_code_verifier
 from .services import AcrLevel, Service
 from .token import exchange_code
 from .userinfo import fetch_userinfo as fetch_verified_userinfo
 
 __all__ = [
-    "MAX_AUTHORIZATION_URL_LENGTH",
     "PROTOCOL_CLAIMS",
     "AuthenticationRequest",
     "ItsmeClient",
@@ -82,49 +82,6 @@ PROTOCOL_CLAIMS = frozenset(
         "jti",
     }
 )
-
-
-#: Longest authorization URL sent with the request object by value; a longer one goes by
-#: ``request_uri`` when the caller can serve it. RFC 9110 §4.1 only RECOMMENDS that senders and
-#: recipients support 8000-octet URIs, and common front ends cap the request line near there
-#: (nginx's default header buffer is 8 KB, Apache's LimitRequestLine 8190). itsme wants a GET that
-#: also works as a universal / app link (S-LOGIN §2.4, D-IG2020); it documents no URL limit. A
-#: login (about 2 KB) never comes near; a Confirm with a long free text does (16 KB for 7 350
-#: French characters). QR codes are not the limit: itsme's sign-in page draws its own.
-MAX_AUTHORIZATION_URL_LENGTH = 8000
-
-
-@dataclass(frozen=True, slots=True)
-class AuthenticationRequest:
-    """Everything a flow needs to remember between the redirect and the callback.
-
-    Keep it server-side (the Django app stores :meth:`pending` in the session): ``code_verifier``
-    and ``nonce`` are secrets of this flow. ``request_object`` must be served at ``request_uri``
-    when the request is sent by reference.
-    """
-
-    url: str = field(repr=False)
-    state: str = field(repr=False)
-    nonce: str = field(repr=False)
-    code_verifier: str = field(repr=False)
-    redirect_uri: str
-    service: str
-    acr: AcrLevel | None
-    request_object: str = field(repr=False)
-    request_uri: str | None = None
-    expected_sub: str | None = None
-
-    def pending(self) -> dict[str, Any]:
-        """What :meth:`ItsmeClient.get_user_details` needs later, as JSON-compatible data."""
-        return {
-            "state": self.state,
-            "nonce": self.nonce,
-            "code_verifier": self.code_verifier,
-            "redirect_uri": self.redirect_uri,
-            "service": self.service,
-            "acr": self.acr,
-            "expected_sub": self.expected_sub,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,8 +266,9 @@ class ItsmeClient:
             default ``REQUEST_BY``.
         :param request_uri: for ``"reference"``: the URL where the caller will serve the returned
             ``request_object`` (D-AREQ rules: https, explicit ``:443``). For ``"value"``: where
-            the caller can serve it if the URL would exceed :data:`MAX_AUTHORIZATION_URL_LENGTH`;
-            ``AuthenticationRequest.request_uri`` then says it was used (serve the object).
+            the caller can serve it if the URL would exceed
+            :data:`.authorize.MAX_AUTHORIZATION_URL_LENGTH`; ``AuthenticationRequest.request_uri``
+            then says it was used (serve the object).
         :param template: a Confirm template (D-CONF), placed under ``claims.userinfo``
             (protocol notes §11 #13).
         :param sub: the known ``sub`` of the user, so itsme skips identification (D-AREQ,
@@ -327,72 +285,31 @@ class ItsmeClient:
         if not redirect:
             raise ConfigurationError("No redirect_uri given and REDIRECT_URI is not set.")
         mode = request_by or config.request_by
-        if mode == "reference":
-            if not request_uri:
-                raise ConfigurationError("request_by='reference' needs the request_uri to use.")
-            check_request_uri(request_uri, issuer=config.issuer)
-        elif request_uri is not None:
-            # By value, a request_uri is only the fallback for an oversized request (below): one
-            # itsme would refuse is dropped, and the request goes by value as it would without.
-            try:
-                check_request_uri(request_uri, issuer=config.issuer)
-            except ConfigurationError:
-                request_uri = None
-
+        request_uri = choose_request_uri(mode, request_uri, issuer=config.issuer)
         state = state or generate_state()
         nonce = nonce or generate_nonce()
         verifier = generate_code_verifier()
-        # User claims go to the member the service chose (CLAIMS_IN; D-AREQ claims); acr is
-        # always an ID-token claim (OIDC Core §5.5.1.1); the Confirm template and the known sub
-        # stay under userinfo, where every D-CONF example puts them (protocol notes §11 #13).
-        claims_request = build_claims_request(
-            scopes=chosen.scopes, claims=(*chosen.claims, *claims), member=chosen.claims_in
+        parameters = build_authorization_parameters(
+            chosen,
+            redirect_uri=redirect,
+            state=state,
+            nonce=nonce,
+            code_verifier=verifier,
+            template=template,
+            sub=sub,
+            claims=claims,
+            ui_locales=ui_locales,
         )
-        id_token_member: dict[str, object] = dict(claims_request.get("id_token", {}))
-        userinfo_member: dict[str, object] = dict(claims_request.get("userinfo", {}))
-        acr_request = chosen.acr_claim_request
-        if acr_request is not None:
-            id_token_member["acr"] = acr_request
-        if template is not None:
-            userinfo_member.update(template.to_claims())
-        if sub is not None:
-            userinfo_member["sub"] = {"value": sub}
-        members = {"id_token": id_token_member, "userinfo": userinfo_member}
-        claims_parameter = {name: member for name, member in members.items() if member} or None
-        locales = None
-        if ui_locales:
-            wanted = [tag for tag in ui_locales.split() if tag in ("fr", "nl", "de", "en")]
-            locales = " ".join(wanted) or None
-
-        parameters: dict[str, Any] = {
-            "response_type": "code",
-            "scope": chosen.scope,
-            "redirect_uri": redirect,
-            "state": state,
-            "nonce": nonce,
-            "code_challenge": code_challenge(verifier),
-            "code_challenge_method": "S256",
-            "acr_values": chosen.acr_values,
-            "claims": claims_parameter,
-            "ui_locales": locales,
-        }
         request_object = self.build_request_object(parameters)
-
-        def url_for(by: RequestBy) -> str:
-            return build_authorization_url(
-                self.provider_metadata().authorization_endpoint,
-                client_id=config.client_id,
-                scope=chosen.scope,
-                redirect_uri=redirect,
-                request=request_object if by == "value" else None,
-                request_uri=request_uri if by == "reference" else None,
-            )
-
-        url = url_for(mode)
-        if mode == "value" and request_uri and len(url) > MAX_AUTHORIZATION_URL_LENGTH:
-            # Too long to survive proxies, universal links and QR codes: send it by reference.
-            mode = "reference"
-            url = url_for(mode)
+        url, mode = send_request_object(
+            self.provider_metadata().authorization_endpoint,
+            client_id=config.client_id,
+            scope=chosen.scope,
+            redirect_uri=redirect,
+            request_object=request_object,
+            request_by=mode,
+            request_uri=request_uri,
+        )
         return AuthenticationRequest(
             url=url,
             state=state,
@@ -517,6 +434,34 @@ class ItsmeClient:
             acr=obtained_acr,
         )
 
+    def finish_flow(
+        self,
+        flow: PendingFlow,
+        params: Mapping[str, str],
+        *,
+        fetch_userinfo: bool | None = None,
+    ) -> UserDetails:
+        """Finish a flow from its callback: check ``state``, redeem the code, return the user.
+
+        :param flow: the flow kept since its start (:meth:`.flow.AuthenticationRequest.pending`).
+        :param params: the callback's query parameters.
+        :param fetch_userinfo: see :meth:`get_user_details`.
+        :returns: the verified user details.
+        :raises StateMismatch: ``state`` missing or another flow's (``invalid_state``).
+        :raises AuthorizationDenied: itsme returned an ``error``.
+        :raises TransportError, ProviderError, TokenValidationError: see :mod:`.errors`.
+        """
+        code = self.parse_callback(params, expected_state=flow.state)
+        return self.get_user_details(
+            code,
+            redirect_uri=flow.redirect_uri,
+            nonce=flow.nonce,
+            code_verifier=flow.code_verifier,
+            service=flow.service,
+            expected_sub=flow.expected_sub,
+            fetch_userinfo=fetch_userinfo,
+        )
+
     def _assertion_encryption(self) -> dict[str, Any]:
         """``exchange_code`` arguments that encrypt the client assertion, when configured."""
         if not self.config.encrypt_client_assertion or self.config.uses_client_secret:
@@ -533,7 +478,7 @@ class ItsmeClient:
         :param params: the callback's query parameters.
         :param expected_state: the ``state`` of the flow this callback should finish.
         :returns: the authorization code.
-        :raises ClaimValidationError: ``state`` missing or different (``invalid_state``).
+        :raises StateMismatch: ``state`` missing or different (``invalid_state``).
         :raises AuthorizationDenied: itsme returned an ``error``.
         """
         return parse_authorization_response(params, expected_state=expected_state)

@@ -4,7 +4,9 @@
 
     ItsmeError                      every error this package raises
     ├── ConfigurationError          the operator: bad settings, unusable keys, bad template
-    │   └── TemplateError           a Confirm template breaks the protocol's rules
+    │   ├── TemplateError           a Confirm template breaks the protocol's rules
+    │   ├── KeyArchiveError         the archive of itsme's keys is unreadable or holds a private key
+    │   └── UnsupportedBackendPath  (django_itsme.errors) a mozilla-django-oidc path we never use
     ├── TransportError              the network: connection refused, TLS, timeout
     │   └── TransportTimeout
     ├── ProviderError               itsme answered outside the protocol
@@ -14,19 +16,32 @@
     │   └── UserinfoError           the userinfo endpoint refused or answered garbage
     ├── AuthorizationDenied         itsme's redirect carried an error: the user cancelled, itsme
     │                               refused our request (.kind says who must act), or is down
+    ├── AccountError                the site's accounts refuse the identity itsme vouched for
+    │   ├── NoAccount               (django_itsme.errors) unknown sub and CREATE_USERS off
+    │   ├── AlreadyLinked           (django_itsme.errors) the sub belongs to another account
+    │   ├── InactiveUser            (django_itsme.errors) the linked user may not log in
+    │   ├── NotLinked               (django_itsme.errors) Confirm without a linked user
+    │   └── LinkUserChanged         (django_itsme.errors) a link flow's owner is not logged in
     └── TokenValidationError        we refuse a token itsme (or someone) sent us
         ├── TokenDecryptionError    not a JWE for our keys, or a disallowed JWE algorithm
         ├── SignatureError          bad or missing signature, disallowed JWS algorithm
-        └── ClaimValidationError    iss, aud, exp, iat, nonce, acr, sub, ...
+        ├── ClaimValidationError    iss, aud, exp, iat, nonce, acr, sub, ...
+        │   └── StateMismatch       the callback's state is not the flow's (or is missing)
+        └── EvidenceError           stored Confirm evidence does not prove what it claims
+            └── UnanchoredKeyError  it verifies, but with a key no trust anchor knows
 
-Every class carries a stable machine-readable ``code`` (used in log lines, signals and the
-troubleshooting table of README.rst). Messages are written for operators and never contain a
+Every class carries a stable machine-readable ``code``, given in its class statement
+(``class TransportTimeout(TransportError, code="timeout")``) and used in log lines, signals and
+the troubleshooting table of README.rst. Messages are written for operators and never contain a
 token, a key, a code, a response body or any other secret: foreign exceptions are converted at
 the core boundary with ``raise ... from`` so their text stays in the chained ``__cause__`` only
 when it is known to be harmless.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from .oauth_errors import (
     AUTHORIZATION_ERRORS,
@@ -36,20 +51,25 @@ from .oauth_errors import (
 )
 
 __all__ = [
+    "AccountError",
     "AuthorizationDenied",
     "ClaimValidationError",
     "ConfigurationError",
     "DiscoveryError",
+    "EvidenceError",
     "ItsmeError",
+    "KeyArchiveError",
     "ProviderError",
     "ProviderKeysError",
     "SignatureError",
+    "StateMismatch",
     "TemplateError",
     "TokenDecryptionError",
     "TokenEndpointError",
     "TokenValidationError",
     "TransportError",
     "TransportTimeout",
+    "UnanchoredKeyError",
     "UserinfoError",
 ]
 
@@ -61,7 +81,13 @@ class ItsmeError(Exception):
     :param code: overrides the class's default ``code`` for a more specific one.
     """
 
+    #: the class's stable code, set in each class statement (``class X(Base, code="...")``)
     code: str = "itsme_error"
+
+    def __init_subclass__(cls, *, code: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -77,33 +103,29 @@ class ItsmeError(Exception):
 
 
 # ----------------------------------------------------------------------------- operator
-class ConfigurationError(ItsmeError):
+class ConfigurationError(ItsmeError, code="configuration_error"):
     """The settings, the keys or the arguments a site passed cannot work."""
 
-    code = "configuration_error"
 
-
-class TemplateError(ConfigurationError):
+class TemplateError(ConfigurationError, code="invalid_template"):
     """A Confirm template breaks the itsme rules (D-CONF "WYSIWYS template")."""
 
-    code = "invalid_template"
+
+class KeyArchiveError(ConfigurationError, code="key_archive_error"):
+    """The key archive cannot be read, is not an archive, or would hold a private key."""
 
 
 # ----------------------------------------------------------------------------- network
-class TransportError(ItsmeError):
+class TransportError(ItsmeError, code="transport_error"):
     """The provider could not be reached (DNS, connection, TLS, ...)."""
 
-    code = "transport_error"
 
-
-class TransportTimeout(TransportError):
+class TransportTimeout(TransportError, code="timeout"):
     """The provider did not answer within the configured timeout."""
-
-    code = "timeout"
 
 
 # ----------------------------------------------------------------------------- provider
-class ProviderError(ItsmeError):
+class ProviderError(ItsmeError, code="provider_error"):
     """itsme answered, but outside the protocol (HTTP error, malformed document).
 
     :param status: the HTTP status of the answer, if any.
@@ -113,8 +135,6 @@ class ProviderError(ItsmeError):
         with :func:`.oauth_errors.read_error_text`): for the operator's log line and the page's
         detail for the site's administrator.
     """
-
-    code = "provider_error"
 
     def __init__(
         self,
@@ -134,40 +154,32 @@ class ProviderError(ItsmeError):
         self.description = description
 
 
-class DiscoveryError(ProviderError):
+class DiscoveryError(ProviderError, code="discovery_error"):
     """The discovery document is missing, malformed or names another issuer."""
 
-    code = "discovery_error"
 
-
-class ProviderKeysError(ProviderError):
+class ProviderKeysError(ProviderError, code="provider_keys_error"):
     """The provider's JWKS is missing, malformed or lacks the key a token names."""
 
-    code = "provider_keys_error"
 
-
-class TokenEndpointError(ProviderError):
+class TokenEndpointError(ProviderError, code="token_endpoint_error"):
     """The token endpoint refused the code exchange or answered garbage.
 
     Its ``code`` is itsme's ``error`` when itsme documents it (``invalid_grant``,
     ``invalid_client``, ...: :data:`.oauth_errors.TOKEN_ERRORS`), else ``token_endpoint_error``.
     """
 
-    code = "token_endpoint_error"
 
-
-class UserinfoError(ProviderError):
+class UserinfoError(ProviderError, code="userinfo_error"):
     """The userinfo endpoint refused the access token or answered garbage.
 
     Code ``userinfo_invalid_token`` when itsme said ``invalid_token`` (RFC 6750 §3; protocol
     notes §9.3), else ``userinfo_error``.
     """
 
-    code = "userinfo_error"
-
 
 # ----------------------------------------------------------------------------- user / itsme said no
-class AuthorizationDenied(ItsmeError):
+class AuthorizationDenied(ItsmeError, code="authorization_denied"):
     """The authorization response carried an ``error`` (D-AUTH "Authorization Endpoint errors").
 
     Its ``code`` is the ``error`` itself when itsme documents it
@@ -183,8 +195,6 @@ class AuthorizationDenied(ItsmeError):
         administrator (escaped there).
     """
 
-    code = "authorization_denied"
-
     def __init__(self, error: str, description: str | None = None) -> None:
         safe_error = _printable(error, 64) or "unknown_error"
         known = safe_error in AUTHORIZATION_ERRORS
@@ -197,36 +207,64 @@ class AuthorizationDenied(ItsmeError):
         self.description = read_error_text(description)
 
 
+# ----------------------------------------------------------------------------- the site's accounts
+class AccountError(ItsmeError, code="account_error"):
+    """itsme vouched for an identity, but the site's accounts refuse it: no account for it, an
+    inactive one, another account's identity, or not the user who started the flow. The Django
+    app's classes (:mod:`django_itsme.errors`) say which."""
+
+
 # ----------------------------------------------------------------------------- we refuse a token
-class TokenValidationError(ItsmeError):
+class TokenValidationError(ItsmeError, code="invalid_token"):
     """A token (ID token, userinfo, request object, client assertion) failed validation."""
 
-    code = "invalid_token"
 
-
-class TokenDecryptionError(TokenValidationError):
+class TokenDecryptionError(TokenValidationError, code="token_decryption_failed"):
     """The token is not a JWE we can decrypt with our keys and allowed algorithms."""
 
-    code = "token_decryption_failed"
 
-
-class SignatureError(TokenValidationError):
+class SignatureError(TokenValidationError, code="invalid_signature"):
     """The signature is missing, invalid, made with a disallowed algorithm or an unknown key."""
 
-    code = "invalid_signature"
 
-
-class ClaimValidationError(TokenValidationError):
+class ClaimValidationError(TokenValidationError, code="invalid_claim"):
     """A claim is missing or has a value we must refuse.
 
     :param claim: the name of the offending claim (never its value).
     """
 
-    code = "invalid_claim"
-
     def __init__(self, message: str, *, claim: str, code: str | None = None) -> None:
         super().__init__(message, code=code or f"invalid_{claim}")
         self.claim = claim
+
+
+class StateMismatch(ClaimValidationError, code="invalid_state"):
+    """The callback's ``state`` is missing or is not the one of the flow it should finish
+    (RFC 6749 §10.12): an answer that is not ours, refused before anything else is read."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, claim="state")
+
+
+class EvidenceError(TokenValidationError, code="evidence_mismatch"):
+    """Stored evidence does not prove what it claims (content, salt, token or key tampered,
+    or recorded for another environment or client)."""
+
+
+class UnanchoredKeyError(EvidenceError, code="evidence_unanchored"):
+    """The signature verifies with the key stored in the evidence, but no trust anchor knows
+    that key: the evidence proves nothing until the key is shown to be itsme's.
+
+    :ivar kid: the key's ``kid``.
+    :ivar thumbprint: the key's RFC 7638 thumbprint (a hash of public values, safe to show).
+    :ivar notes: why anchors could not answer (e.g. itsme unreachable), one sentence each.
+    """
+
+    def __init__(self, message: str, *, kid: str, thumbprint: str, notes: Sequence[str]) -> None:
+        super().__init__(message)
+        self.kid = kid
+        self.thumbprint = thumbprint
+        self.notes = tuple(notes)
 
 
 def _printable(text: str, limit: int) -> str:

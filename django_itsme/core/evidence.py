@@ -34,8 +34,16 @@ from jwcrypto import jwk
 from jwcrypto.common import JWException
 
 from . import jose
-from .errors import ItsmeError, SignatureError, TokenValidationError
-from .key_archive import PRIVATE_MEMBERS, KeyArchiveError, rsa_thumbprint
+from .errors import (
+    EvidenceError,
+    ItsmeError,
+    KeyArchiveError,
+    SignatureError,
+    TokenValidationError,
+    UnanchoredKeyError,
+)
+from .id_token import read_audiences
+from .key_archive import PRIVATE_MEMBERS, rsa_thumbprint
 
 __all__ = [
     "EVIDENCE_VERSION",
@@ -55,31 +63,6 @@ __all__ = [
 EVIDENCE_VERSION = "django-itsme/confirm/v1"
 #: 32 random bytes: the salt makes the nonce unguessable even for a known template and id.
 SALT_BYTES = 32
-
-
-class EvidenceError(TokenValidationError):
-    """Stored evidence does not prove what it claims (content, salt, token or key tampered,
-    or recorded for another environment or client)."""
-
-    code = "evidence_mismatch"
-
-
-class UnanchoredKeyError(EvidenceError):
-    """The signature verifies with the key stored in the evidence, but no trust anchor knows
-    that key: the evidence proves nothing until the key is shown to be itsme's.
-
-    :ivar kid: the key's ``kid``.
-    :ivar thumbprint: the key's RFC 7638 thumbprint (a hash of public values, safe to show).
-    :ivar notes: why anchors could not answer (e.g. itsme unreachable), one sentence each.
-    """
-
-    code = "evidence_unanchored"
-
-    def __init__(self, message: str, *, kid: str, thumbprint: str, notes: Sequence[str]) -> None:
-        super().__init__(message)
-        self.kid = kid
-        self.thumbprint = thumbprint
-        self.notes = tuple(notes)
 
 
 class KeyAnchor(Protocol):
@@ -269,9 +252,7 @@ def verify_evidence(
             "The stored token was issued by someone else than the configured issuer "
             "(another environment?)."
         )
-    audience = claims.get("aud")
-    audiences = [audience] if isinstance(audience, str) else audience
-    if not isinstance(audiences, list) or client_id not in audiences:
+    if client_id not in read_audiences(claims):
         raise EvidenceError("The stored token was meant for another client.")
     if claims.get("sub") != evidence.sub:
         raise EvidenceError("The stored token was approved by another user.")

@@ -32,6 +32,7 @@ __all__ = [
     "MAX_ID_TOKEN_AGE",
     "MAX_NUMERIC_DATE",
     "numeric_date",
+    "read_audiences",
     "read_time_claim",
     "validate_id_token_claims",
 ]
@@ -61,6 +62,19 @@ def numeric_date(value: object) -> float | None:
     if not math.isfinite(number) or not 0 < number < MAX_NUMERIC_DATE:
         return None
     return number
+
+
+def read_audiences(claims: Mapping[str, Any]) -> list[object]:
+    """The ``aud`` claim as a list: RFC 7519 §4.1.3 allows one string or an array of them.
+
+    :param claims: a token's claims.
+    :returns: the audiences; empty when ``aud`` is absent or neither a string nor an array (so
+        no client id is ever found in it).
+    """
+    audience = claims.get("aud")
+    if isinstance(audience, str):
+        return [audience]
+    return list(audience) if isinstance(audience, list) else []
 
 
 def read_time_claim(claims: Mapping[str, Any], name: str, *, required: bool) -> float | None:
@@ -107,9 +121,8 @@ def validate_id_token_claims(
     if claims.get("iss") != issuer:
         raise ClaimValidationError("The ID token was issued by someone else.", claim="iss")
 
-    audience = claims.get("aud")
-    audiences = [audience] if isinstance(audience, str) else audience
-    if not isinstance(audiences, list) or client_id not in audiences:
+    audiences = read_audiences(claims)
+    if client_id not in audiences:
         raise ClaimValidationError("The ID token is meant for another client.", claim="aud")
     if len(audiences) > 1 and claims.get("azp") != client_id:
         # OIDC Core §3.1.3.7 rules 4-5.

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigurationError
+from .errors import KeyArchiveError
 from .provider_json import parse_json
 
 __all__ = [
@@ -60,12 +60,6 @@ REFUSED_PRIVATE = "Refusing a key with private members: the archive holds public
 ARCHIVE_FILE_MODE = 0o644
 #: The largest archive read (a key is about 600 bytes; decades of rotations fit easily).
 MAX_ARCHIVE_BYTES = 4 * 1024 * 1024
-
-
-class KeyArchiveError(ConfigurationError):
-    """The key archive cannot be read, is not an archive, or would hold a private key."""
-
-    code = "key_archive_error"
 
 
 def rsa_thumbprint(key: Mapping[str, Any]) -> str:

@@ -19,7 +19,7 @@ from jwcrypto import jwk
 from . import jose
 from .errors import ClaimValidationError, TokenValidationError, UserinfoError
 from .http import HttpClient, Response
-from .id_token import read_time_claim
+from .id_token import read_audiences, read_time_claim
 from .oauth_errors import parse_bearer_challenge, read_error_body, read_error_text, read_error_value
 
 __all__ = ["INVALID_TOKEN_CODE", "fetch_userinfo"]
@@ -79,10 +79,7 @@ def fetch_userinfo(
     # must be right.
     if "iss" in claims and claims["iss"] != issuer:
         raise ClaimValidationError("The userinfo answer was issued by someone else.", claim="iss")
-    audience = claims.get("aud")
-    if "aud" in claims and client_id not in (
-        [audience] if isinstance(audience, str) else audience if isinstance(audience, list) else []
-    ):
+    if "aud" in claims and client_id not in read_audiences(claims):
         raise ClaimValidationError("The userinfo answer is meant for another client.", claim="aud")
     # Time claims are optional here, but when present they must be real NumericDates (RFC 7519
     # §2): an infinite exp would never expire (security review, issue 9).

@@ -20,7 +20,7 @@ from django.utils import translation
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
-from django_itsme.client import clear_client
+from django_itsme.itsme_client import clear_client
 from django_itsme.signals import identity_verified, login_failed
 from django_itsme.simulator import IDENTITIES, RegisteredClient, Simulator
 

@@ -143,6 +143,6 @@ def test_error_reports_never_show_the_flow_secrets(
     browser.finish(params)
     (report,) = REPORTS
     assert "SiteHookFailed" in report  # a real report of this failure
-    assert "itsme_flow" in report  # the frames' variables are listed...
+    assert "backend_path" in report  # the frames' variables are listed...
     for secret in (flow["code_verifier"], flow["nonce"]):
         assert secret not in report  # ...but not their values

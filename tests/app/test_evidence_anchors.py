@@ -25,10 +25,10 @@ from pytest_django.live_server_helper import LiveServer
 
 from django_itsme.anchors import evidence_anchors
 from django_itsme.checks import ITSME_TAG, run_checks
-from django_itsme.client import clear_client
 from django_itsme.core import jose
 from django_itsme.core.evidence import EvidenceError, bind_nonce
 from django_itsme.core.key_archive import KeyArchive, rsa_thumbprint, write_archive
+from django_itsme.itsme_client import clear_client
 from django_itsme.models import Confirmation, ItsmeIdentity
 from django_itsme.simulator import RegisteredClient, Simulator
 from tests import keyfiles

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from django_itsme.backends import InactiveUser
 from django_itsme.core import errors
+from django_itsme.errors import InactiveUser, NoAccount
 from django_itsme.failures import describe_failure
-from django_itsme.identity import NoAccount
 
 
 @pytest.mark.parametrize(
@@ -24,6 +23,7 @@ from django_itsme.identity import NoAccount
         (errors.AuthorizationDenied("invalid_grant"), 400),
         (errors.AuthorizationDenied("not_documented_anywhere"), 403),
         (errors.ClaimValidationError("x", claim="state"), 400),
+        (errors.StateMismatch("x"), 400),
         (errors.ClaimValidationError("x", claim="nonce"), 403),
         (errors.SignatureError("x"), 403),
         (errors.TokenDecryptionError("x"), 403),

@@ -10,7 +10,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
-from django_itsme.identity import AlreadyLinked, NoAccount, find_or_create_user, link_to_user
+from django_itsme.errors import AlreadyLinked, NoAccount
+from django_itsme.identity import find_or_create_user, link_to_user
 from django_itsme.models import ItsmeIdentity
 
 

@@ -216,7 +216,7 @@ def test_ui_locales_follow_the_language(browser: Browser, simulator: Simulator) 
 def test_workers_share_discovery_and_keys_through_the_django_cache(
     browser: Browser, simulator: Simulator
 ) -> None:
-    from django_itsme.client import clear_client
+    from django_itsme.itsme_client import clear_client
 
     browser.flow()
     browser.client.logout()

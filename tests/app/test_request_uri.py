@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from django_itsme.core.client import MAX_AUTHORIZATION_URL_LENGTH
+from django_itsme.core.authorize import MAX_AUTHORIZATION_URL_LENGTH
 from django_itsme.models import ItsmeIdentity
 from django_itsme.simulator import Simulator
 

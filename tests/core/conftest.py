@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from django_itsme.core import ItsmeClient, MemoryCache, UserDetails
-from django_itsme.core.client import AuthenticationRequest
+from django_itsme.core.flow import AuthenticationRequest
 from django_itsme.simulator import RegisteredClient, Simulator
 from tests import keyfiles
 from tests.partner_host import PartnerHost

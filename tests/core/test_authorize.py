@@ -252,3 +252,27 @@ def test_response_without_code() -> None:
     with pytest.raises(ClaimValidationError) as caught:
         parse_authorization_response({"state": "s"}, expected_state="s")
     assert caught.value.code == "invalid_code"
+
+
+def test_ui_locales_keep_only_what_itsme_speaks() -> None:
+    from django_itsme.core.authorize import choose_ui_locales
+
+    assert choose_ui_locales("de en-GB xx fr") == "de fr"
+    assert choose_ui_locales("es") is None
+    assert choose_ui_locales(None) is None
+
+
+def test_request_uri_choice_by_reference_and_by_value() -> None:
+    from django_itsme.core.authorize import choose_request_uri
+
+    issuer = "https://idp.e2e.itsme.services/v2"
+    good = "https://example.be:443/itsme/request/abc/"
+    assert choose_request_uri("reference", good, issuer=issuer) == good
+    assert choose_request_uri("value", good, issuer=issuer) == good
+    # By value it is only a fallback: one itsme would refuse is dropped, not an error.
+    assert choose_request_uri("value", "https://example.be/r/", issuer=issuer) is None
+    assert choose_request_uri("value", None, issuer=issuer) is None
+    with pytest.raises(ConfigurationError):
+        choose_request_uri("reference", "https://example.be/r/", issuer=issuer)
+    with pytest.raises(ConfigurationError):
+        choose_request_uri("reference", None, issuer=issuer)

@@ -24,11 +24,45 @@ from django_itsme.core import errors
         (errors.TokenDecryptionError, errors.TokenValidationError),
         (errors.SignatureError, errors.TokenValidationError),
         (errors.ClaimValidationError, errors.TokenValidationError),
+        (errors.StateMismatch, errors.ClaimValidationError),
+        (errors.EvidenceError, errors.TokenValidationError),
+        (errors.UnanchoredKeyError, errors.EvidenceError),
+        (errors.KeyArchiveError, errors.ConfigurationError),
+        (errors.AccountError, errors.ItsmeError),
     ],
 )
 def test_tree(cls: type[Exception], parent: type[Exception]) -> None:
     assert issubclass(cls, parent)
     assert cls.__bases__ == (parent,)
+
+
+def drawn_tree() -> dict[str, tuple[str | None, str | None]]:
+    """The tree drawn in the module's docstring: class name -> (parent, defining module note)."""
+    drawing = (errors.__doc__ or "").split("::", 1)[1].split("\n\n")[1]
+    drawn: dict[str, tuple[str | None, str | None]] = {}
+    stack: list[tuple[int, str]] = []
+    for line in drawing.splitlines():
+        words = line.replace("│", " ").replace("├──", "   ").replace("└──", "   ").split()
+        if not words or not words[0].isidentifier() or not words[0][0].isupper():
+            continue  # a continued description
+        depth = len(line) - len(line.replace("│", " ").lstrip(" ├└─"))
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        note = words[1][1:-1] if len(words) > 1 and words[1].startswith("(django_itsme") else None
+        drawn[words[0]] = (stack[-1][1] if stack else None, note)
+        stack.append((depth, words[0]))
+    return drawn
+
+
+def test_every_class_is_drawn_under_its_parent() -> None:
+    drawn = drawn_tree()
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        parent = None if cls is errors.ItsmeError else cls.__bases__[0].__name__
+        assert drawn[name] == (parent, None), name
+    # The Django app's classes are drawn too, naming their module (tests/app checks them).
+    elsewhere = {name for name, (_, note) in drawn.items() if note}
+    assert set(drawn) == set(errors.__all__) | elsewhere
 
 
 def test_codes_are_unique_per_class() -> None:

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from django_itsme.core import ItsmeClient, MemoryCache, UserDetails
-from django_itsme.core.client import AuthenticationRequest
 from django_itsme.core.confirm import FreeTextTemplate, PaymentTemplate
 from django_itsme.core.errors import (
     AuthorizationDenied,
@@ -24,6 +23,7 @@ from django_itsme.core.errors import (
     TransportTimeout,
     UserinfoError,
 )
+from django_itsme.core.flow import AuthenticationRequest
 from django_itsme.simulator import IDENTITIES, Simulator
 from tests.core.conftest import CLIENT_ID, follow, make_client
 

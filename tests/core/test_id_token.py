@@ -160,3 +160,20 @@ def test_messages_never_carry_values() -> None:
     assert "SECRET" not in str(error)
     error = refused(claims(aud="SECRET-AUD"), "invalid_aud")
     assert "SECRET" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("aud", "expected"),
+    [
+        ("OIDC_TEST", ["OIDC_TEST"]),
+        (["a", "OIDC_TEST"], ["a", "OIDC_TEST"]),
+        (None, []),
+        (5, []),
+        ({"OIDC_TEST": 1}, []),  # a dict has the client id as a key, never as an audience
+    ],
+)
+def test_read_audiences(aud: object, expected: list[object]) -> None:
+    from django_itsme.core.id_token import read_audiences
+
+    claims = {} if aud is None else {"aud": aud}
+    assert read_audiences(claims) == expected
