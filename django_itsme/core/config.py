@@ -18,6 +18,7 @@ from . import claims as claims_module
 from .environments import ENVIRONMENTS, find_issuer_problem, is_loopback_url, resolve_issuer
 from .errors import ConfigurationError
 from .http import DEFAULT_TIMEOUT
+from .key_store import KeyStore
 from .keys import KeyProblem, PrivateKeys, inspect_private_jwks
 from .services import ACR_LEVELS, ACR_MISSING_CHOICES, AcrLevel, AcrMissing, Service
 
@@ -139,7 +140,7 @@ class ClientConfig:
 
     client_id: str
     issuer: str
-    keys: PrivateKeys = field(repr=False)
+    keys: KeyStore = field(repr=False)
     services: Mapping[str, Service]
     redirect_uri: str | None = None
     request_by: RequestBy = "value"

@@ -47,8 +47,9 @@ from django_itsme.core.key_rotation import (
     rotate_encryption_key,
     rotate_signing_key,
 )
+from django_itsme.core.key_store import KeyStatus
 from django_itsme.core.keygen import generate_private_jwks
-from django_itsme.core.keys import MIN_RSA_BITS, KeyStatus, inspect_private_jwks
+from django_itsme.core.keys import MIN_RSA_BITS, PrivateKeys, inspect_private_jwks
 
 #: The modulus size of new keys: NIST SP 800-57 Part 1 rates RSA-3072 as good beyond 2030, and
 #: itsme's floor is 2048 (TB).
@@ -201,6 +202,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{exc} Run 'manage.py itsme_check' for details, or pass --file."
             ) from exc
+        if not isinstance(keys, PrivateKeys):
+            raise CommandError(
+                "ITSME['KEY_STORE'] holds the keys: create and rotate them in the store "
+                "(README.rst, 'Keys in an HSM or a cloud KMS'), or pass --file."
+            )
         if keys.path is None:
             raise CommandError(
                 "ITSME['PRIVATE_JWKS'] is JSON text or a dict, not a file: rotation writes the "
