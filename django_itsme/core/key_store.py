@@ -28,11 +28,17 @@ key material, a PIN or a credential.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+import inspect
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .keys import KeyProblem
 
 __all__ = [
     "PRIVATE_MEMBERS",
@@ -43,6 +49,7 @@ __all__ = [
     "KeyStore",
     "KeyStoreError",
     "KeyUnwrapError",
+    "open_key_store",
 ]
 
 #: RFC 7518 §6.3.2: the members of an RSA JWK that belong to the private key (``oth``: more than
@@ -162,3 +169,97 @@ class KeyStore(Protocol):
         :param now: seconds since the epoch.
         """
         ...
+
+
+#: What a :class:`KeyStore` class must have: methods, then properties (checked on the class, so a
+#: property is never run just to see whether it exists).
+_STORE_METHODS = ("sign", "unwrap_key", "public_jwk", "public_jwks", "statuses")
+_STORE_PROPERTIES = ("signing_kid", "decryption_kids")
+
+
+def open_key_store(
+    setting: object, *, clock: Callable[[], float] = time.time
+) -> tuple[KeyStore | None, list[KeyProblem]]:
+    """Open the store the ``KEY_STORE`` setting names, without raising.
+
+    ``KEY_STORE`` is one of: a mapping with ``"BACKEND": "pkcs11"`` (:mod:`.pkcs11_store`); a
+    mapping ``{"BACKEND": "dotted.path.Class", "OPTIONS": {...}}``, the class called with the
+    options as keyword arguments; a dotted path alone (called without arguments); or an object
+    that already implements :class:`KeyStore` (for scripts using the core directly).
+
+    :param setting: the ``KEY_STORE`` value.
+    :param clock: seconds since the epoch (the PKCS#11 store's lifecycle follows it).
+    :returns: the store (or None) and the problems: kind ``unreadable`` when the setting is
+        wrong, ``unusable`` when the store cannot be opened or breaks the protocol.
+    """
+    from .keys import KeyProblem  # noqa: PLC0415 (keys imports this module)
+
+    if isinstance(setting, Mapping) and setting.get("BACKEND") == "pkcs11":
+        from .pkcs11_store import Pkcs11KeyStore  # noqa: PLC0415 (optional python-pkcs11)
+
+        return Pkcs11KeyStore.open(setting, clock=clock)
+    options: object = {}
+    if isinstance(setting, str):
+        path = setting
+    elif isinstance(setting, Mapping):
+        backend, options = setting.get("BACKEND"), setting.get("OPTIONS", {})
+        unknown = sorted(str(k)[:40] for k in setting if k not in ("BACKEND", "OPTIONS"))
+        if unknown or not isinstance(backend, str) or not isinstance(options, Mapping):
+            message = (
+                "KEY_STORE must be {'BACKEND': 'pkcs11', ...} or {'BACKEND': 'dotted.path.Class', "
+                "'OPTIONS': {...}}."
+            )
+            return None, [KeyProblem("unreadable", message)]
+        path = backend
+    else:
+        store = setting
+        problem = _protocol_problem(type(store), store)
+        return (None, [KeyProblem("unreadable", problem)]) if problem else (_as_store(store), [])
+    module_name, _, class_name = path.rpartition(".")
+    try:
+        factory = getattr(importlib.import_module(module_name), class_name) if module_name else None
+    except ImportError as exc:
+        message = f"KEY_STORE {path[:200]!r} cannot be imported ({type(exc).__name__})."
+        return None, [KeyProblem("unreadable", message)]
+    if not isinstance(factory, type):
+        return None, [KeyProblem("unreadable", f"KEY_STORE {path[:200]!r} is not a class.")]
+    problem = _protocol_problem(factory)
+    if problem:
+        return None, [KeyProblem("unreadable", problem)]
+    try:
+        built = factory(**{str(k): v for k, v in dict(options).items()})  # type: ignore[call-overload]
+    except ConfigurationError as exc:
+        return None, [KeyProblem("unusable", f"KEY_STORE {path[:200]!r}: {exc}")]
+    except Exception as exc:  # a plug-in's failure, shown by its type only
+        message = f"KEY_STORE {path[:200]!r} could not be opened ({type(exc).__name__})."
+        return None, [KeyProblem("unusable", message)]
+    problem = _protocol_problem(factory, built)
+    if problem:
+        return None, [KeyProblem("unreadable", problem)]
+    return _as_store(built), []
+
+
+def _protocol_problem(cls: type, instance: object = None) -> str | None:
+    """What ``cls`` (and, once built, ``instance``) lacks of the protocol, or None. Properties
+    are looked up statically: a property is never run just to see whether it exists."""
+    missing = [n for n in _STORE_METHODS if not callable(getattr(cls, n, None))]
+    if instance is not None:
+        missing += [n for n in _STORE_PROPERTIES if not _has_static(instance, n)]
+    if missing:
+        name = f"{cls.__module__}.{cls.__qualname__}"[:200]
+        return f"KEY_STORE {name!r} does not implement the KeyStore protocol: no {missing[0]}."
+    return None
+
+
+def _has_static(instance: object, name: str) -> bool:
+    try:
+        inspect.getattr_static(instance, name)
+    except AttributeError:
+        return False
+    return True
+
+
+def _as_store(value: Any) -> KeyStore:
+    """``value`` passed :func:`_protocol_problem`: typed as a store."""
+    store: KeyStore = value
+    return store

@@ -412,7 +412,9 @@ def _lifecycle_times(
     return tuple(times)
 
 
-def _check_key(index: int, data: Any, problems: list[KeyProblem]) -> _Entry | None:
+def _check_key(
+    index: int, data: Any, problems: list[KeyProblem], *, private: bool = True
+) -> _Entry | None:
     label = f"key #{index + 1}"
     if not isinstance(data, Mapping):
         problems.append(KeyProblem("unusable", f"PRIVATE_JWKS {label} is not a JSON object."))
@@ -434,7 +436,7 @@ def _check_key(index: int, data: Any, problems: list[KeyProblem]) -> _Entry | No
     except (JWException, ValueError, TypeError):
         problems.append(KeyProblem("unusable", f"PRIVATE_JWKS {label} is not a valid RSA JWK."))
         return None
-    if not key.has_private:
+    if private and not key.has_private:
         problems.append(
             KeyProblem("unusable", f"PRIVATE_JWKS {label} has no private part ('d' is missing).")
         )
@@ -475,7 +477,7 @@ def _check_key(index: int, data: Any, problems: list[KeyProblem]) -> _Entry | No
 
 
 def _parse(
-    source: KeySource | None, now: float
+    source: KeySource | None, now: float, *, private: bool = True
 ) -> tuple[tuple[_Entry, ...] | None, list[KeyProblem]]:
     data, problems = _read_source(source)
     if problems:
@@ -483,7 +485,7 @@ def _parse(
     keys = data.get("keys") if isinstance(data, Mapping) else None
     if not isinstance(keys, list) or not keys:
         return None, [KeyProblem("unreadable", "PRIVATE_JWKS must be a JWK set: {'keys': [...]}.")]
-    parsed = [_check_key(i, item, problems) for i, item in enumerate(keys)]
+    parsed = [_check_key(i, item, problems, private=private) for i, item in enumerate(keys)]
     usable = tuple(e for e in parsed if e is not None)
     kids = [e.kid for e in usable]
     duplicated = sorted({kid for kid in kids if kids.count(kid) > 1})
@@ -511,13 +513,16 @@ def _parse(
 
 
 def inspect_private_jwks(
-    source: KeySource | None, *, clock: Clock = time.time
+    source: KeySource | None, *, clock: Clock = time.time, private: bool = True
 ) -> tuple[PrivateKeys | None, list[KeyProblem]]:
     """Parse and check a private JWK set without raising.
 
     :param source: a path (``str`` or ``Path``), JSON text, or an already parsed mapping. A
         path is re-read when the file changes (module docstring).
     :param clock: returns the current time in seconds since the epoch; the keys' states follow it.
+    :param private: False for the public halves of keys a :class:`~.key_store.KeyStore` holds
+        elsewhere (an HSM): the same rules and lifecycle, only ``d`` is not required (and such a
+        set signs and decrypts nothing itself).
     :returns: the usable keys (or None) and every problem found.
     """
     path: Path | None = None
@@ -527,7 +532,7 @@ def inspect_private_jwks(
     ):
         path = Path(os.fspath(source))
         signature = _file_signature(path)
-    entries, problems = _parse(source, clock())
+    entries, problems = _parse(source, clock(), private=private)
     if entries is None:
         return None, problems
     return PrivateKeys(entries, clock=clock, path=path, signature=signature), []
