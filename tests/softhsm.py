@@ -8,6 +8,7 @@ where they fail: a broken install must not pass silently.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -37,6 +38,8 @@ PIN = "4711-test"
 SO_PIN = "0815-test"
 PIN_ENV = "ITSME_TEST_HSM_PIN"
 SIG, ENC, SIG_NEXT, ENC_NEXT = "rp-hsm-sig-1", "rp-hsm-enc-1", "rp-hsm-sig-2", "rp-hsm-enc-2"
+#: The keys of OTHER_TOKEN (other kids: the simulator caches our JWKS like itsme).
+OTHER_SIG, OTHER_ENC = "rp-other-sig-1", "rp-other-enc-1"
 #: A key pair whose private half could be exported: the store must refuse it.
 EXTRACTABLE = "rp-hsm-extractable"
 
@@ -47,6 +50,12 @@ class Token:
 
     module: str
     directory: Path
+
+    def other_setting(self, **changes: Any) -> dict[str, Any]:
+        """A ``KEY_STORE`` for OTHER_TOKEN, changed by ``changes``."""
+        return self.setting(
+            TOKEN_LABEL=OTHER_TOKEN, SIG_KEY_LABEL=OTHER_SIG, ENC_KEY_LABEL=OTHER_ENC, **changes
+        )
 
     def setting(self, **changes: Any) -> dict[str, Any]:
         """A ``KEY_STORE`` for this token with the keys SIG and ENC (PIN from ``PIN_ENV``),
@@ -82,6 +91,7 @@ def _make_token() -> Token:
     module = find_module()
     util = shutil.which("softhsm2-util")
     directory = Path(tempfile.mkdtemp(prefix="itsme-softhsm-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
     tokens = directory / "tokens"
     tokens.mkdir()
     config = directory / "softhsm2.conf"
@@ -101,7 +111,11 @@ def _make_token() -> Token:
             timeout=60,
         )
     create_keys(
-        module=module, token_label=OTHER_TOKEN, pin=PIN, labels={"sig": SIG, "enc": ENC}, bits=2048
+        module=module,
+        token_label=OTHER_TOKEN,
+        pin=PIN,
+        labels={"sig": OTHER_SIG, "enc": OTHER_ENC},
+        bits=2048,
     )
     create_keys(
         module=module,

@@ -35,7 +35,8 @@ from jwcrypto.common import JWException
 
 from . import jose
 from .errors import ItsmeError, SignatureError, TokenValidationError
-from .key_archive import PRIVATE_MEMBERS, KeyArchiveError, rsa_thumbprint
+from .key_archive import KeyArchiveError, rsa_thumbprint
+from .key_store import PRIVATE_MEMBERS
 
 __all__ = [
     "EVIDENCE_VERSION",

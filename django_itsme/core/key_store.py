@@ -236,7 +236,16 @@ def open_key_store(
     problem = _protocol_problem(factory, built)
     if problem:
         return None, [KeyProblem("unreadable", problem)]
-    return _as_store(built), []
+    store = _as_store(built)
+    try:
+        published = store.public_jwks().get("keys", [])
+    except ConfigurationError as exc:
+        return None, [KeyProblem("unusable", f"KEY_STORE {path[:200]!r}: {exc}")]
+    if any(PRIVATE_MEMBERS & set(key) for key in published):
+        # TB: the published set never holds a private member; refused before it can be served.
+        message = f"KEY_STORE {path[:200]!r} publishes a private key member: refused."
+        return None, [KeyProblem("unusable", message)]
+    return store, []
 
 
 def _protocol_problem(cls: type, instance: object = None) -> str | None:

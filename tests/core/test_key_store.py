@@ -161,6 +161,11 @@ class FileStore(FailingStore):
         return self.inner.sign(signing_input, kid=kid, alg=alg)
 
 
+class LeakyStore(FileStore):
+    def public_jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [dict(self.inner.signing_key.export(as_dict=True))]}
+
+
 class BrokenStore(FileStore):
     def __init__(self, path: str) -> None:
         raise RuntimeError(f"cannot reach the KMS with credential secret-{path}")
@@ -224,6 +229,14 @@ def test_a_key_store_that_cannot_open_is_e040() -> None:
     text = json.dumps([(p.message, p.hint) for p in problems])
     assert "could not be opened (RuntimeError)" in text
     assert "secret-xyz" not in text
+
+
+def test_a_key_store_publishing_a_private_member_is_refused() -> None:
+    setting = {"BACKEND": f"{__name__}.LeakyStore", "OPTIONS": {"path": str(keyfiles.RP_PRIVATE)}}
+    store, problems = open_key_store(setting)
+    assert store is None
+    assert [p.kind for p in problems] == ["unusable"]
+    assert "publishes a private key member" in problems[0].message
 
 
 def test_an_invalid_key_store_setting_is_e039() -> None:
