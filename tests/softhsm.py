@@ -38,6 +38,9 @@ PIN = "4711-test"
 SO_PIN = "0815-test"
 PIN_ENV = "ITSME_TEST_HSM_PIN"
 SIG, ENC, SIG_NEXT, ENC_NEXT = "rp-hsm-sig-1", "rp-hsm-enc-1", "rp-hsm-sig-2", "rp-hsm-enc-2"
+#: A token nothing logs in to with the right PIN: the wrong-PIN tests use it (a token this
+#: process is logged in to accepts any PIN, PKCS#11 v2.40 §5.6).
+PIN_TEST_TOKEN = "itsme-pin-test"
 #: The keys of OTHER_TOKEN (other kids: the simulator caches our JWKS like itsme).
 OTHER_SIG, OTHER_ENC = "rp-other-sig-1", "rp-other-enc-1"
 #: A key pair whose private half could be exported: the store must refuse it.
@@ -53,9 +56,12 @@ class Token:
 
     def other_setting(self, **changes: Any) -> dict[str, Any]:
         """A ``KEY_STORE`` for OTHER_TOKEN, changed by ``changes``."""
-        return self.setting(
-            TOKEN_LABEL=OTHER_TOKEN, SIG_KEY_LABEL=OTHER_SIG, ENC_KEY_LABEL=OTHER_ENC, **changes
-        )
+        other = {"TOKEN_LABEL": OTHER_TOKEN, "SIG_KEY_LABEL": OTHER_SIG, "ENC_KEY_LABEL": OTHER_ENC}
+        return self.setting(**{**other, **changes})
+
+    def wrong_pin_setting(self) -> dict[str, Any]:
+        """A ``KEY_STORE`` for PIN_TEST_TOKEN with the PIN from ``ITSME_TEST_WRONG_PIN``."""
+        return self.setting(TOKEN_LABEL=PIN_TEST_TOKEN, PIN_ENV="ITSME_TEST_WRONG_PIN")
 
     def setting(self, **changes: Any) -> dict[str, Any]:
         """A ``KEY_STORE`` for this token with the keys SIG and ENC (PIN from ``PIN_ENV``),
@@ -103,7 +109,7 @@ def _make_token() -> Token:
     os.environ[PIN_ENV] = PIN
     assert module is not None
     assert util is not None
-    for label in (TOKEN_LABEL, OTHER_TOKEN):
+    for label in (TOKEN_LABEL, OTHER_TOKEN, PIN_TEST_TOKEN):
         subprocess.run(  # noqa: S603 - a fixed program and arguments
             [util, "--init-token", "--free", "--label", label, "--pin", PIN, "--so-pin", SO_PIN],
             check=True,

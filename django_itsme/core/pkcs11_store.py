@@ -15,7 +15,10 @@ is published first and signs after its date, a retiring encryption key decrypts 
 One logged-in session is kept per process and used under a lock (a PKCS#11 session runs one
 operation at a time). A process started by ``fork`` (gunicorn workers) opens its own session at its
 first use. A session the token dropped (token removed, HSM restarted) is reopened once before the
-operation fails with :class:`~.key_store.KeyStoreError`. The PIN is read once from an environment
+operation fails with :class:`~.key_store.KeyStoreError`. PKCS#11 login belongs to the
+application, not the session (PKCS#11 v2.40 §5.6): while one session of this process is logged in
+to a token, another one shares that login, so a second store on the same token is not asked for
+its PIN again. The PIN is read once from an environment
 variable or a file; it is never logged, never in a message and never in ``repr``.
 
 Needs ``python-pkcs11`` (``pip install django-itsme[hsm]``); imported only when a store is opened.
@@ -51,6 +54,7 @@ __all__ = [
     "Pkcs11KeyStore",
     "create_keys",
     "import_pkcs11",
+    "read_pin",
 ]
 
 #: The ``KEY_STORE`` members of the ``pkcs11`` backend (README.rst, "Keys in an HSM or a cloud
@@ -555,6 +559,18 @@ def _read_entries(
     return entries
 
 
+def read_pin(setting: Mapping[str, Any]) -> str:
+    """The PIN ``KEY_STORE`` points at (``PIN_ENV`` or ``PIN_FILE``).
+
+    :raises KeyStoreError: naming what is wrong, never the PIN.
+    """
+    problems: list[KeyProblem] = []
+    pin = _read_pin(setting, problems)
+    if pin is None:
+        raise KeyStoreError(problems[0].message if problems else "KEY_STORE has no PIN.")
+    return pin
+
+
 def _read_pin(setting: Mapping[str, Any], problems: list[KeyProblem]) -> str | None:
     env, path = setting.get("PIN_ENV"), setting.get("PIN_FILE")
     if (env is None) == (path is None):
@@ -621,9 +637,16 @@ def create_keys(
     lib = import_pkcs11()
     attribute = lib.Attribute
     where = f"KEY_STORE (PKCS#11 token {token_label[:64]!r})"
+    errors = lib.exceptions
     try:
         token = lib.lib(module).get_token(token_label=token_label)
-        with token.open(rw=True, user_pin=pin) as session:
+        try:
+            session = token.open(rw=True, user_pin=pin)
+        except errors.UserAlreadyLoggedIn:  # PKCS#11 v2.40 §5.6: another session logged in
+            session = token.open(rw=True)
+        except (errors.PinIncorrect, errors.PinInvalid, errors.PinLenRange) as exc:
+            raise KeyStoreError(f"{where}: the PIN was refused ({_describe(exc)}).") from None
+        with session:
             for use, label in labels.items():
                 if list(session.get_objects({attribute.LABEL: label})):
                     raise KeyStoreError(f"{where}: a key labelled {label[:64]!r} exists already.")
@@ -648,5 +671,7 @@ def create_keys(
                         attribute.UNWRAP: False,
                     },
                 )
+    except errors.NoSuchToken:
+        raise KeyStoreError(f"{where}: no token with this label is present.") from None
     except (OSError, RuntimeError) as exc:
         raise KeyStoreError(f"{where}: creating the keys failed ({_describe(exc)}).") from None

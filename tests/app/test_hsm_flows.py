@@ -129,7 +129,7 @@ def test_a_wrong_pin_is_a_system_check_error(
     settings: SettingsWrapper, token: Token, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ITSME_TEST_WRONG_PIN", "9999-wrong")
-    setting = token.other_setting(PIN_ENV="ITSME_TEST_WRONG_PIN")
+    setting = token.wrong_pin_setting()
     use_key_store(settings, setting)
     messages = [m for m in check_settings() if m.id.startswith("django_itsme.E04")]
     assert [(m.id, m.obj) for m in messages] == [("django_itsme.E040", "ITSME['KEY_STORE']")]

@@ -170,9 +170,9 @@ def test_rotation_dates_follow_the_file_store_rules(token: Token) -> None:
 
 def test_a_wrong_pin_is_named_but_never_shown(token: Token, monkeypatch: Any) -> None:
     monkeypatch.setenv("ITSME_TEST_WRONG_PIN", "9999-wrong")
-    setting = token.other_setting(PIN_ENV="ITSME_TEST_WRONG_PIN")
+    setting = token.wrong_pin_setting()
     (problem,) = open_problems(setting)
-    assert problem.startswith("unusable: KEY_STORE (PKCS#11 token 'itsme-other'): the PIN was")
+    assert problem.startswith("unusable: KEY_STORE (PKCS#11 token 'itsme-pin-test'): the PIN was")
     assert "9999-wrong" not in problem
 
 
@@ -218,7 +218,7 @@ def test_problems_become_system_check_ids(token: Token, monkeypatch: Any) -> Non
     monkeypatch.setenv("ITSME_TEST_WRONG_PIN", "9999-wrong")
     _config, problems = parse_config({**base, "KEY_STORE": token.setting(MODULE=3)})
     assert {(p.id, p.setting) for p in problems} == {("E039", "KEY_STORE")}
-    bad_pin = token.other_setting(PIN_ENV="ITSME_TEST_WRONG_PIN")
+    bad_pin = token.wrong_pin_setting()
     _config, problems = parse_config({**base, "KEY_STORE": bad_pin})
     assert [(p.id, p.setting) for p in problems] == [("E040", "KEY_STORE")]
     assert "9999-wrong" not in repr(problems)
