@@ -50,6 +50,12 @@ django_itsme.E035    ``REQUEST_OBJECT_AUD`` is not ``'issuer'``, ``'authorizatio
 django_itsme.E036    ``ENCRYPT_CLIENT_ASSERTION`` is not a bool
 django_itsme.E037    ``TOKEN_AUTH_METHOD``, ``CLIENT_SECRET`` or ``ID_TOKEN_SIGNING_ALG`` is
                      invalid, or they do not fit together (a secret with ``private_key_jwt``)
+django_itsme.E039    ``KEY_STORE`` is invalid (not a PKCS#11 setting or a key-store class, a
+                     missing ``MODULE``, ``TOKEN_LABEL``, PIN source or key label), or is set
+                     together with ``PRIVATE_JWKS``
+django_itsme.E040    the ``KEY_STORE`` cannot be used: the PKCS#11 library, token, PIN or a key
+                     fails (a key that could leave the token is refused), or the class cannot be
+                     built (the message never holds the PIN)
 django_itsme.W001    ``ENVIRONMENT`` is the loopback simulator (plain http) while ``DEBUG`` is
                      False
 django_itsme.W002    the ``CACHE`` alias is per-process (``LocMemCache``) or stores nothing
