@@ -245,3 +245,42 @@ def test_an_invalid_key_store_setting_is_e039() -> None:
     messages = " ".join(p.message for p in problems)
     assert "MODULE" in messages
     assert "PIN_ENV" in messages
+
+
+def test_the_store_follows_the_rotation_dates() -> None:
+    from tests.core.test_key_lifecycle import (
+        T0,
+        WINDOW,
+        Clock,
+        encryption_rotation_set,
+        signing_rotation_set,
+    )
+
+    clock = Clock(T0 - 1)
+    keys = load_private_keys(encryption_rotation_set(), clock=clock)
+    token = jose.encrypt("a.b.c", public_key(keys, "rp-enc-1"))
+    clock.now = T0 + 10  # unpublished, still decrypting through the store
+    assert keys.decryption_kids == ("rp2-enc-1", "rp-enc-1")
+    assert jose.decrypt(token, keys) == "a.b.c"
+    clock.now = T0 + WINDOW  # retired
+    with pytest.raises(TokenDecryptionError, match="a key we do not have"):
+        jose.decrypt(token, keys)
+    with pytest.raises(KeyStoreError):
+        keys.unwrap_key("rp-enc-1", b"x" * 256, alg="RSA-OAEP")
+    signing = load_private_keys(signing_rotation_set(), clock=clock)
+    clock.now = T0
+    assert jose.read_header(jose.sign(CLAIMS, signing))["kid"] == "rp-sig-1"
+    clock.now = T0 + WINDOW
+    assert jose.read_header(jose.sign(CLAIMS, signing))["kid"] == "rp2-sig-1"
+
+
+def test_a_jwe_without_kid_is_tried_with_each_key() -> None:
+    data = keyfiles.load(keyfiles.RP_PRIVATE)
+    other = keyfiles.load(keyfiles.RP_ROTATED)
+    data["keys"] += [k for k in other["keys"] if k["use"] == "enc"]
+    keys = load_private_keys(data)
+    recipient = jwk.JWK(**{k: v for k, v in keys.public_jwk("rp2-enc-1").items() if k != "kid"})
+    token = jose.encrypt("a.b.c", recipient)
+    assert jose.read_header(token).get("kid") is None
+    assert keys.decryption_kids == ("rp-enc-1", "rp2-enc-1")
+    assert jose.decrypt(token, keys) == "a.b.c"
