@@ -126,7 +126,6 @@ class Pkcs11KeyStore:
     __slots__ = (
         "_enc_alg",
         "_entries",
-        "_labels",
         "_lifecycle",
         "_lock",
         "_module",
@@ -164,7 +163,6 @@ class Pkcs11KeyStore:
         self._pin = pin
         self._entries = tuple(entries)
         self._enc_alg = enc_alg
-        self._labels = {entry.label for entry in self._entries}
         self._lock = threading.Lock()
         self._session: Any = None
         self._pid = 0
@@ -174,6 +172,7 @@ class Pkcs11KeyStore:
             jwks = self._open()
         keys, problems = inspect_private_jwks(jwks, clock=clock, private=False)
         if keys is None:
+            self.close()
             message = problems[0].message if problems else "the keys are unusable."
             raise KeyStoreError(message.replace("PRIVATE_JWKS", f"KEY_STORE {self._where}", 1))
         self._lifecycle: PrivateKeys = keys
@@ -258,6 +257,12 @@ class Pkcs11KeyStore:
             raise self._fail(
                 f"the PKCS#11 library {self._module[:200]!r} cannot be loaded", exc
             ) from None
+        if self._session is not None:
+            # Closed first: closing a logged-in session logs the whole process out (PKCS#11
+            # v2.40 §5.6), which would also log out a session opened before it.
+            with suppress(lib.exceptions.PKCS11Error):  # the old session may be gone already
+                self._session.close()
+            self._session = None
         try:
             token = library.get_token(token_label=self._token_label)
         except lib.exceptions.NoSuchToken:
@@ -280,12 +285,13 @@ class Pkcs11KeyStore:
             raise self._fail("login failed", exc) from None
         try:
             keys = [self._find(lib, session, entry) for entry in self._entries]
+            for entry, (private, public) in zip(self._entries, keys, strict=True):
+                if entry.use == "enc":
+                    self._try_decryption(lib, entry.label, private, public)
         except BaseException:
-            session.close()
+            with suppress(lib.exceptions.PKCS11Error):  # logs out: no login is left behind
+                session.close()
             raise
-        if self._session is not None:
-            with suppress(lib.exceptions.PKCS11Error):  # the old session is already gone
-                self._session.close()
         self._session, self._pid = session, os.getpid()
         self._private = {
             entry.label: private for entry, (private, _) in zip(self._entries, keys, strict=True)
@@ -293,9 +299,6 @@ class Pkcs11KeyStore:
         self._public = {
             entry.label: public for entry, (_, public) in zip(self._entries, keys, strict=True)
         }
-        for entry, (private, public) in zip(self._entries, keys, strict=True):
-            if entry.use == "enc":
-                self._try_decryption(lib, entry.label, private, public)
         algs = {"sig": "RS256", "enc": self._enc_alg}
         return {
             "keys": [
