@@ -304,18 +304,32 @@ def decrypt(token: str, keys: DecryptionKeys) -> str:
     else:
         candidates = list(usable.values())
     for key in candidates:
-        message = jwe.JWE()
-        message.allowed_algs = [alg, header["enc"]]
         try:
             content_key = derive_content_key(key, header["enc"]) if secret else key
-            message.deserialize(token, key=content_key)
         except (JWException, *FOREIGN_ERRORS):
             continue
-        try:
-            return bytes(message.payload).decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise TokenDecryptionError("The decrypted token is not a compact JWT.") from exc
+        payload = _open_jwe(token, header, content_key)
+        if payload is not None:
+            return payload
     raise TokenDecryptionError("The token could not be decrypted with our keys.")
+
+
+def _open_jwe(token: str, header: Mapping[str, Any], key: jwk.JWK) -> str | None:
+    """One try with one key, only the header's (allowed) algorithms: the payload, or None when
+    ``key`` does not open the token.
+
+    :raises TokenDecryptionError: it opens, but to something that is not a compact JWT.
+    """
+    message = jwe.JWE()
+    message.allowed_algs = [header["alg"], header["enc"]]
+    try:
+        message.deserialize(token, key=key)
+    except (JWException, KeyUnwrapError, *FOREIGN_ERRORS):
+        return None
+    try:
+        return bytes(message.payload).decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise TokenDecryptionError("The decrypted token is not a compact JWT.") from exc
 
 
 class _StoreUnwrapper:
@@ -361,18 +375,11 @@ def _decrypt_with_store(token: str, header: Mapping[str, Any], store: KeyStore) 
         candidates = usable
     for candidate in candidates:
         unwrapper = _StoreUnwrapper(store, candidate, header["alg"])
-        message = jwe.JWE()
-        message.allowed_algs = [header["alg"], header["enc"]]
-        try:
-            message.deserialize(token, key=_StoreKey(unwrapper, **store.public_jwk(candidate)))
-        except (JWException, KeyUnwrapError, *FOREIGN_ERRORS):
-            if unwrapper.failure is not None:
-                raise unwrapper.failure from None
-            continue
-        try:
-            return bytes(message.payload).decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise TokenDecryptionError("The decrypted token is not a compact JWT.") from exc
+        payload = _open_jwe(token, header, _StoreKey(unwrapper, **store.public_jwk(candidate)))
+        if unwrapper.failure is not None:
+            raise unwrapper.failure from None
+        if payload is not None:
+            return payload
     raise TokenDecryptionError("The token could not be decrypted with our keys.")
 
 
