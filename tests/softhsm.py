@@ -41,6 +41,8 @@ SIG, ENC, SIG_NEXT, ENC_NEXT = "rp-hsm-sig-1", "rp-hsm-enc-1", "rp-hsm-sig-2", "
 #: A token nothing logs in to with the right PIN: the wrong-PIN tests use it (a token this
 #: process is logged in to accepts any PIN, PKCS#11 v2.40 §5.6).
 PIN_TEST_TOKEN = "itsme-pin-test"
+#: A token only the session test logs in to (its keys are labelled SIG and ENC).
+SESSION_TOKEN = "itsme-session-test"
 #: The keys of OTHER_TOKEN (other kids: the simulator caches our JWKS like itsme).
 OTHER_SIG, OTHER_ENC = "rp-other-sig-1", "rp-other-enc-1"
 #: A key pair whose private half could be exported: the store must refuse it.
@@ -109,13 +111,20 @@ def _make_token() -> Token:
     os.environ[PIN_ENV] = PIN
     assert module is not None
     assert util is not None
-    for label in (TOKEN_LABEL, OTHER_TOKEN, PIN_TEST_TOKEN):
+    for label in (TOKEN_LABEL, OTHER_TOKEN, PIN_TEST_TOKEN, SESSION_TOKEN):
         subprocess.run(  # noqa: S603 - a fixed program and arguments
             [util, "--init-token", "--free", "--label", label, "--pin", PIN, "--so-pin", SO_PIN],
             check=True,
             capture_output=True,
             timeout=60,
         )
+    create_keys(
+        module=module,
+        token_label=SESSION_TOKEN,
+        pin=PIN,
+        labels={"sig": SIG, "enc": ENC},
+        bits=2048,
+    )
     create_keys(
         module=module,
         token_label=OTHER_TOKEN,

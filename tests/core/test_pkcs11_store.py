@@ -126,6 +126,35 @@ def test_a_closed_session_is_opened_again(token: Token) -> None:
     opened.close()
 
 
+def test_a_session_the_token_logged_out_is_opened_again(token: Token) -> None:
+    first, _ = Pkcs11KeyStore.open(token.setting(TOKEN_LABEL=softhsm.SESSION_TOKEN))
+    second, _ = Pkcs11KeyStore.open(token.setting(TOKEN_LABEL=softhsm.SESSION_TOKEN))
+    assert first is not None
+    assert second is not None
+    try:
+        assert len(second.sign(b"a.b", kid=SIG, alg="RS256")) == 256
+        # Closing the store that logged in logs the whole process out of the token
+        # (PKCS#11 v2.40 §5.6): the other store's session can no longer use the private keys.
+        first.close()
+        assert len(second.sign(b"a.b", kid=SIG, alg="RS256")) == 256
+        token_jwe = jose.encrypt("a.b.c", jwk.JWK(**second.public_jwk(ENC)))
+        first.close()
+        assert jose.decrypt(token_jwe, second) == "a.b.c"
+    finally:
+        second.close()
+        first.close()
+
+
+def test_a_missing_softhsm_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ITSME_TEST_PKCS11_MODULE", "/nonexistent/libsofthsm2.so")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="must run in CI"):
+        softhsm.softhsm_token()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="SoftHSM2 PKCS#11 module is not installed"):
+        softhsm.softhsm_token()
+
+
 def test_rotation_dates_follow_the_file_store_rules(token: Token) -> None:
     now = [T0]
     setting = token.setting(
