@@ -201,7 +201,7 @@ def build_request_object(
     *,
     client_id: str,
     audience: str,
-    signing_key: jwk.JWK | jose.SharedSecret,
+    signing_key: jose.SigningKey,
     provider_encryption_key: jwk.JWK,
     now: float,
     alg: str | None = None,
@@ -213,8 +213,8 @@ def build_request_object(
     :param client_id: the partner code, used as ``iss`` and ``client_id``.
     :param audience: the ``aud``: the issuer by default (D-AREQ since 2024-03), the
         authorization endpoint before that and in D-FR (protocol notes §11 #3).
-    :param signing_key: our active ``sig`` key (RS256), or a client-secret partner's secret
-        (HS256; see :meth:`.client.ItsmeClient.build_request_object`).
+    :param signing_key: our key store (RS256 with its active ``sig`` key), or a client-secret
+        partner's secret (HS256; see :meth:`.client.ItsmeClient.build_request_object`).
     :param provider_encryption_key: itsme's ``enc`` key from its JWKS.
     :param now: the current time.
     :param alg: the JWE key algorithm chosen from discovery (default: RSA-OAEP-256).

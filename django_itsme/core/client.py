@@ -232,7 +232,7 @@ class ItsmeClient:
             parameters,
             client_id=self.config.client_id,
             audience=self.request_object_audience(),
-            signing_key=secret if secret is not None else self.config.keys.signing_key,
+            signing_key=secret if secret is not None else self.config.keys,
             provider_encryption_key=self.provider_keys().encryption_key(),
             now=self.clock(),
             alg=alg,
@@ -363,9 +363,7 @@ class ItsmeClient:
         # method"): ``dir`` with the key derived from the secret only, signed with the one
         # algorithm registered (ID_TOKEN_SIGNING_ALG): RS256 by itsme's keys or HS256 by the
         # secret, never both, never ``none`` (see :mod:`.jose`).
-        decryption_keys = (
-            secret.decryption_keys() if secret is not None else self.config.keys.decryption_keys
-        )
+        decryption_keys = secret.decryption_keys() if secret is not None else self.config.keys
         key_for: jose.KeyLookup = keys.signing_key
         if secret is not None and self.config.id_token_signing_alg == "HS256":  # noqa: S105
             key_for = secret
@@ -375,7 +373,7 @@ class ItsmeClient:
             redirect_uri=redirect_uri,
             code_verifier=code_verifier,
             client_id=self.config.client_id,
-            signing_key=self.config.keys.signing_key,
+            signing_key=self.config.keys,
             http=self.http,
             now=self.clock(),
             client_secret=self.config.client_secret if secret is not None else None,

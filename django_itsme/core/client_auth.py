@@ -20,6 +20,7 @@ import secrets
 from jwcrypto import jwk
 
 from . import jose
+from .key_store import KeyStore
 
 __all__ = [
     "ASSERTION_LIFETIME",
@@ -36,7 +37,7 @@ ASSERTION_LIFETIME = 60
 def build_client_assertion(
     client_id: str,
     token_endpoint: str,
-    key: jwk.JWK,
+    key: KeyStore | jwk.JWK,
     *,
     now: float,
     encrypt_to: jwk.JWK | None = None,
@@ -46,7 +47,7 @@ def build_client_assertion(
 
     :param client_id: the partner code.
     :param token_endpoint: the ``token_endpoint`` from discovery, used as ``aud``.
-    :param key: our private ``sig`` key.
+    :param key: our key store (it signs with its active ``sig`` key), or a private ``sig`` key.
     :param now: the current time, seconds since the epoch.
     :param encrypt_to: itsme's ``enc`` key: sign then encrypt to it (nested JWT, D-AUTH).
     :param encryption: the JWE ``(alg, enc)`` to use with ``encrypt_to`` (from discovery).

@@ -22,7 +22,8 @@ from .claim_names import (
 from .environments import ENVIRONMENTS, find_issuer_problem, is_loopback_url, resolve_issuer
 from .errors import ConfigurationError
 from .http import DEFAULT_TIMEOUT
-from .keys import KeyProblem, PrivateKeys, inspect_private_jwks
+from .key_store import KeyStore, open_key_store
+from .keys import KeyProblem, inspect_private_jwks
 from .problem_registry import CORE_CHECKS, issuer_problem_id, key_problem_id
 from .services import ACR_LEVELS, ACR_MISSING_CHOICES, AcrLevel, AcrMissing, Service
 from .spelling import did_you_mean
@@ -77,6 +78,7 @@ CORE_SETTINGS: dict[str, Any] = {
     "TOKEN_AUTH_METHOD": "private_key_jwt",
     "CLIENT_SECRET": None,
     "ID_TOKEN_SIGNING_ALG": "RS256",
+    "KEY_STORE": None,
 }
 _SERVICE_KEYS = ("CODE", "SCOPES", "CLAIMS", "ACR", "ACR_MISSING", "CLAIMS_IN")
 _SERVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -114,7 +116,7 @@ class ClientConfig:
 
     client_id: str
     issuer: str
-    keys: PrivateKeys = field(repr=False)
+    keys: KeyStore = field(repr=False)
     services: Mapping[str, Service]
     redirect_uri: str | None = None
     request_by: RequestBy = "value"
@@ -204,7 +206,7 @@ def parse_config(
         )
 
     issuer = _check_environment(values["ENVIRONMENT"], problems)
-    keys = _check_keys(values["PRIVATE_JWKS"], problems)
+    keys = _check_keys(values["PRIVATE_JWKS"], problems, key_store=values["KEY_STORE"])
     services = _check_services(values["SERVICES"], problems)
     redirect_uri = _check_redirect_uri(values["REDIRECT_URI"], issuer, problems)
 
@@ -363,7 +365,28 @@ def _check_environment(environment: Any, problems: list[Problem]) -> str | None:
     return None
 
 
-def _check_keys(source: Any, problems: list[Problem]) -> PrivateKeys | None:
+#: KEY_STORE problems: the setting is wrong (E039), or the store cannot be opened (E040).
+_KEY_STORE_IDS = {"unreadable": "E039", "unusable": "E040"}
+_KEY_STORE_HINT = (
+    "KEY_STORE is {'BACKEND': 'pkcs11', 'MODULE': ..., 'TOKEN_LABEL': ..., 'PIN_ENV' or "
+    "'PIN_FILE': ..., 'SIG_KEY_LABEL': ..., 'ENC_KEY_LABEL': ...} or a KeyStore class; "
+    "README.rst, 'Keys in an HSM or a cloud KMS'."
+)
+
+
+def _check_keys(source: Any, problems: list[Problem], *, key_store: Any = None) -> KeyStore | None:
+    if key_store is not None:
+        # The private keys live in the store: a PRIVATE_JWKS beside it would be ignored, or
+        # worse, be a copy of them on disk. It must be left out.
+        if source is not None:
+            message = "PRIVATE_JWKS must be left out when KEY_STORE is set."
+            problems.append(Problem("E039", message, _KEY_STORE_HINT, "PRIVATE_JWKS"))
+        store, store_problems = open_key_store(key_store)
+        problems.extend(
+            Problem(_KEY_STORE_IDS[p.kind], p.message, _KEY_STORE_HINT, "KEY_STORE")
+            for p in store_problems
+        )
+        return store
     keys, key_problems = inspect_private_jwks(source)
     problems.extend(_key_problem(p, source) for p in key_problems)
     return keys

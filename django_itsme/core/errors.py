@@ -6,6 +6,7 @@
     ├── ConfigurationError          the operator: bad settings, unusable keys, bad template
     │   ├── TemplateError           a Confirm template breaks the protocol's rules
     │   ├── KeyArchiveError         the archive of itsme's keys is unreadable or holds a private key
+    │   ├── KeyStoreError           the key store (HSM, KMS) cannot sign or decrypt now
     │   └── UnsupportedBackendPath  (django_itsme.errors) a mozilla-django-oidc path we never use
     ├── TransportError              the network: connection refused, TLS, timeout
     │   └── TransportTimeout
@@ -24,6 +25,7 @@
     │   └── LinkUserChanged         (django_itsme.errors) a link flow's owner is not logged in
     └── TokenValidationError        we refuse a token itsme (or someone) sent us
         ├── TokenDecryptionError    not a JWE for our keys, or a disallowed JWE algorithm
+        │   └── KeyUnwrapError      a key store: the JWE key does not decrypt with the key named
         ├── SignatureError          bad or missing signature, disallowed JWS algorithm
         ├── ClaimValidationError    iss, aud, exp, iat, nonce, acr, sub, ...
         │   └── StateMismatch       the callback's state is not the flow's (or is missing)
@@ -59,6 +61,8 @@ __all__ = [
     "EvidenceError",
     "ItsmeError",
     "KeyArchiveError",
+    "KeyStoreError",
+    "KeyUnwrapError",
     "ProviderError",
     "ProviderKeysError",
     "SignatureError",
@@ -113,6 +117,13 @@ class TemplateError(ConfigurationError, code="invalid_template"):
 
 class KeyArchiveError(ConfigurationError, code="key_archive_error"):
     """The key archive cannot be read, is not an archive, or would hold a private key."""
+
+
+class KeyStoreError(ConfigurationError, code="key_store_unavailable"):
+    """The key store cannot sign or decrypt (HSM or KMS unreachable, login refused, key missing).
+
+    The message names the store and what failed, never a PIN, a credential or key material.
+    """
 
 
 # ----------------------------------------------------------------------------- network
@@ -221,6 +232,18 @@ class TokenValidationError(ItsmeError, code="invalid_token"):
 
 class TokenDecryptionError(TokenValidationError, code="token_decryption_failed"):
     """The token is not a JWE we can decrypt with our keys and allowed algorithms."""
+
+
+class KeyUnwrapError(TokenDecryptionError, code="key_unwrap_failed"):
+    """A key store's answer: the JWE's encrypted key does not decrypt with the key named (a token
+    not meant for us, or tampered with). Deliberately without detail: RFC 7516 §11.5 (no padding
+    oracle).
+
+    :param message: defaults to a sentence without detail.
+    """
+
+    def __init__(self, message: str = "The encrypted key does not decrypt with this key.") -> None:
+        super().__init__(message)
 
 
 class SignatureError(TokenValidationError, code="invalid_signature"):

@@ -43,7 +43,8 @@ from .errors import (
     UnanchoredKeyError,
 )
 from .id_token import read_audiences
-from .key_archive import PRIVATE_MEMBERS, rsa_thumbprint
+from .key_archive import rsa_thumbprint
+from .key_store import PRIVATE_MEMBERS
 
 __all__ = [
     "EVIDENCE_VERSION",

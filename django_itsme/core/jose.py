@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias
 
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException, base64url_decode, base64url_encode, json_encode
 
 from .errors import SignatureError, TokenDecryptionError, TokenValidationError
+from .key_store import KeyStore, KeyStoreError, KeyUnwrapError
 from .provider_json import FOREIGN_ERRORS, parse_json
 
 __all__ = [
@@ -41,7 +42,9 @@ __all__ = [
     "SECRET_JWS_ALGORITHMS",
     "SECRET_KID",
     "DecodedJWT",
+    "DecryptionKeys",
     "SharedSecret",
+    "SigningKey",
     "decrypt",
     "decrypt_and_verify",
     "derive_content_key",
@@ -135,6 +138,14 @@ class SharedSecret:
     __str__ = __repr__
 
 
+#: What :func:`sign` signs with: our key store (RS256 with its ``kid``, D-JOSE), a private key in
+#: memory, or a client-secret partner's secret (HS256).
+SigningKey: TypeAlias = KeyStore | jwk.JWK | SharedSecret
+#: What :func:`decrypt` opens a JWE with: our key store, or keys by ``kid`` (a
+#: :class:`SharedSecret`'s ``dir`` keys, or RSA keys in memory).
+DecryptionKeys: TypeAlias = KeyStore | Mapping[str, jwk.JWK]
+
+
 def derive_content_key(secret_key: jwk.JWK, enc: str) -> jwk.JWK:
     """The ``dir`` content key for ``enc``: the left-most octets of SHA-256/384/512 of the secret
     (OIDC Core §10.2: the smallest SHA-2 at least as long as the key, truncated).
@@ -184,14 +195,20 @@ def encode_claims(claims: Mapping[str, Any]) -> bytes:
     return json.dumps(dict(claims), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def sign(claims: Mapping[str, Any], key: jwk.JWK | SharedSecret, *, typ: str = "JWT") -> str:
+def sign(claims: Mapping[str, Any], key: SigningKey, *, typ: str = "JWT") -> str:
     """Sign ``claims`` as a compact JWS: RS256 with the key's ``kid`` (D-JOSE), or HS256 with a
     client secret (OIDC Core §10.1; S-RO's client-secret request object has no ``kid``).
 
+    With a :class:`~.key_store.KeyStore` the compact serialisation is assembled here (RFC 7515
+    §3.1, §5.1) and only the signing input goes to the store, which may keep its key in an HSM.
+
     :param claims: JSON-serialisable claims.
-    :param key: a private RSA key with a ``kid``, or a :class:`SharedSecret`.
+    :param key: our key store, a private RSA key with a ``kid``, or a :class:`SharedSecret`.
     :returns: the compact JWS.
+    :raises KeyStoreError: the store cannot sign now.
     """
+    if not isinstance(key, SharedSecret | jwk.JWK):
+        return _sign_with_store(encode_claims(claims), key, typ=typ)
     token = jws.JWS(encode_claims(claims))
     if isinstance(key, SharedSecret):
         token.add_signature(
@@ -201,6 +218,16 @@ def sign(claims: Mapping[str, Any], key: jwk.JWK | SharedSecret, *, typ: str = "
     header = {"alg": "RS256", "kid": key.get("kid"), "typ": typ}
     token.add_signature(key, alg="RS256", protected=json_encode(header))
     return str(token.serialize(compact=True))
+
+
+def _sign_with_store(payload: bytes, store: KeyStore, *, typ: str) -> str:
+    """RFC 7515 §5.1: ``BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature)``, the
+    header serialised as jwcrypto does for a key in memory (so both give the same token)."""
+    kid = store.signing_kid
+    header = {"alg": "RS256", "kid": kid, "typ": typ}
+    signing_input = f"{base64url_encode(json_encode(header))}.{base64url_encode(payload)}"
+    signature = store.sign(signing_input.encode("ascii"), kid=kid, alg="RS256")
+    return f"{signing_input}.{base64url_encode(signature)}"
 
 
 def choose_key_algorithm(key: jwk.JWK) -> str:
@@ -230,7 +257,7 @@ def encrypt(payload: str, key: jwk.JWK, *, alg: str | None = None, enc: str | No
 
 def sign_then_encrypt(
     claims: Mapping[str, Any],
-    signing_key: jwk.JWK | SharedSecret,
+    signing_key: SigningKey,
     encryption_key: jwk.JWK,
     *,
     alg: str | None = None,
@@ -240,20 +267,29 @@ def sign_then_encrypt(
     return encrypt(sign(claims, signing_key), encryption_key, alg=alg, enc=enc)
 
 
-def decrypt(token: str, keys: Mapping[str, jwk.JWK]) -> str:
+def decrypt(token: str, keys: DecryptionKeys) -> str:
     """Decrypt a compact JWE addressed to one of our ``enc`` keys.
 
     The key is chosen by the ``kid`` of the header (D-JOSE §3: itsme picks one of our published
-    ``enc`` keys at random). A header without ``kid`` is tried against each key in turn.
+    ``enc`` keys at random). A header without ``kid`` is tried against each key in turn. With a
+    :class:`~.key_store.KeyStore`, the store unwraps the content-encryption key (RFC 7516 §5.2
+    step 10) and jwcrypto does everything else, with the same checks as for a key in memory.
 
     :param token: the compact JWE.
-    :param keys: our decryption keys by ``kid``.
+    :param keys: our key store, or our decryption keys by ``kid``.
     :returns: the decrypted payload (normally a compact JWS).
     :raises TokenDecryptionError: not a JWE, disallowed algorithm, unknown kid, or bad data.
+    :raises KeyStoreError: the key store cannot decrypt (HSM or KMS unavailable).
     """
     header = _read_jwe_header(token)
     alg = header["alg"]
     secret = alg in SECRET_JWE_ALGORITHMS
+    if not isinstance(keys, Mapping):
+        if secret:
+            raise TokenDecryptionError(
+                f"JWE algorithm {_safe(alg)} is not allowed for this client."
+            )
+        return _decrypt_with_store(token, header, keys)
     # The algorithm must fit the kind of key we hold, decided before any key is used: ``dir``
     # only with a client secret's key, RSA only with our RSA keys (RFC 8725 §3.1).
     usable = {kid: key for kid, key in keys.items() if (key.get("kty") == "oct") == secret}
@@ -268,17 +304,82 @@ def decrypt(token: str, keys: Mapping[str, jwk.JWK]) -> str:
     else:
         candidates = list(usable.values())
     for key in candidates:
-        message = jwe.JWE()
-        message.allowed_algs = [alg, header["enc"]]
         try:
             content_key = derive_content_key(key, header["enc"]) if secret else key
-            message.deserialize(token, key=content_key)
         except (JWException, *FOREIGN_ERRORS):
             continue
+        payload = _open_jwe(token, header, content_key)
+        if payload is not None:
+            return payload
+    raise TokenDecryptionError("The token could not be decrypted with our keys.")
+
+
+def _open_jwe(token: str, header: Mapping[str, Any], key: jwk.JWK) -> str | None:
+    """One try with one key, only the header's (allowed) algorithms: the payload, or None when
+    ``key`` does not open the token.
+
+    :raises TokenDecryptionError: it opens, but to something that is not a compact JWT.
+    """
+    message = jwe.JWE()
+    message.allowed_algs = [header["alg"], header["enc"]]
+    try:
+        message.deserialize(token, key=key)
+    except (JWException, KeyUnwrapError, *FOREIGN_ERRORS):
+        return None
+    try:
+        return bytes(message.payload).decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise TokenDecryptionError("The decrypted token is not a compact JWT.") from exc
+
+
+class _StoreUnwrapper:
+    """Stands in for the RSA private key jwcrypto would unwrap the content key with: it asks the
+    store instead, and keeps a store failure so :func:`decrypt` can raise it (jwcrypto turns every
+    exception into "no recipient matched")."""
+
+    __slots__ = ("alg", "failure", "kid", "store")
+
+    def __init__(self, store: KeyStore, kid: str, alg: str) -> None:
+        self.store, self.kid, self.alg = store, kid, alg
+        self.failure: KeyStoreError | None = None
+
+    def decrypt(self, encrypted_key: bytes, _padding: object) -> bytes:
         try:
-            return bytes(message.payload).decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise TokenDecryptionError("The decrypted token is not a compact JWT.") from exc
+            return self.store.unwrap_key(self.kid, encrypted_key, alg=self.alg)
+        except KeyStoreError as exc:
+            self.failure = exc
+            raise
+
+
+class _StoreKey(jwk.JWK):  # type: ignore[misc]
+    """The public JWK of one of the store's ``enc`` keys whose private half is the store's."""
+
+    def __init__(self, unwrapper: _StoreUnwrapper, **public: str) -> None:
+        super().__init__(**public)
+        self._unwrapper = unwrapper
+
+    def get_op_key(self, operation: str | None = None, arg: Any = None) -> Any:
+        if operation == "unwrapKey":
+            return self._unwrapper
+        return super().get_op_key(operation, arg)
+
+
+def _decrypt_with_store(token: str, header: Mapping[str, Any], store: KeyStore) -> str:
+    kid = header.get("kid")
+    usable = store.decryption_kids
+    if kid is not None:
+        if str(kid) not in usable:
+            raise TokenDecryptionError("The token is encrypted to a key we do not have.")
+        candidates: Sequence[str] = [str(kid)]
+    else:
+        candidates = usable
+    for candidate in candidates:
+        unwrapper = _StoreUnwrapper(store, candidate, header["alg"])
+        payload = _open_jwe(token, header, _StoreKey(unwrapper, **store.public_jwk(candidate)))
+        if unwrapper.failure is not None:
+            raise unwrapper.failure from None
+        if payload is not None:
+            return payload
     raise TokenDecryptionError("The token could not be decrypted with our keys.")
 
 
@@ -343,13 +444,14 @@ def verify(token: str, key_for: KeyLookup) -> DecodedJWT:
 
 
 def decrypt_and_verify(
-    token: str, *, decryption_keys: Mapping[str, jwk.JWK], key_for: KeyLookup
+    token: str, *, decryption_keys: DecryptionKeys, key_for: KeyLookup
 ) -> DecodedJWT:
     """Open a nested JWT: decrypt with our key, then verify the inner JWS (D-JOSE §3).
 
     An unencrypted token is refused (D-IG2020, S-LOGIN: "reject it").
 
     :raises TokenDecryptionError: see :func:`decrypt`.
+    :raises KeyStoreError: see :func:`decrypt`.
     :raises SignatureError: see :func:`verify`.
     """
     inner = decrypt(token, decryption_keys)

@@ -22,6 +22,7 @@ from .discovery import cache_key
 from .errors import ItsmeError, ProviderKeysError
 from .http import HttpClient
 from .jose import ALLOWED_JWE_ALGORITHMS
+from .key_store import PRIVATE_MEMBERS
 from .provider_json import FOREIGN_ERRORS, parse_json
 
 __all__ = ["JWKS_REFETCH_COOLDOWN", "JWKS_TTL", "ProviderKeys"]
@@ -133,7 +134,7 @@ def _parse_public_keys(raw: str, *, on_error: Callable[[str], ItsmeError]) -> li
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict) or item.get("kty") != "RSA":
             continue  # D-JOSE: itsme uses RSA only; anything else is ignored, not fatal
-        public = {k: v for k, v in item.items() if k not in ("d", "p", "q", "dp", "dq", "qi")}
+        public = {k: v for k, v in item.items() if k not in PRIVATE_MEMBERS}
         try:
             keys.append(jwk.JWK(**public))
         except (JWException, *FOREIGN_ERRORS):

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import KeyArchiveError
+from .key_store import PRIVATE_MEMBERS
 from .provider_json import parse_json
 
 __all__ = [
@@ -51,8 +52,6 @@ __all__ = [
 
 #: The ``format`` member of every archive file; another value is refused, never guessed at.
 ARCHIVE_FORMAT = "django-itsme/key-archive/v1"
-#: Private members of an RSA JWK (RFC 7518 §6.3.2): an archive of *public* keys never holds one.
-PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth"})
 #: The members RFC 7638 §3.2 hashes for an RSA key, in lexicographic order.
 RSA_THUMBPRINT_MEMBERS = ("e", "kty", "n")
 REFUSED_PRIVATE = "Refusing a key with private members: the archive holds public keys only."

@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import ConfigurationError
+from .key_store import KeyStatus
 from .keygen import generate_private_key
-from .keys import KeyStatus, inspect_private_jwks, parse_time
+from .keys import inspect_private_jwks, parse_time
 
 __all__ = [
     "DEFAULT_ROTATION_DELAY",

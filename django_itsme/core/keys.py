@@ -38,16 +38,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from jwcrypto import jwk
 from jwcrypto.common import JWException, base64url_decode
 
 from .errors import ConfigurationError
+from .key_store import KeyState, KeyStatus, KeyStoreError, KeyUnwrapError
 
 __all__ = [
     "LIFECYCLE_MEMBERS",
     "MIN_RSA_BITS",
     "KeyProblem",
-    "KeyStatus",
     "PrivateKeys",
     "inspect_private_jwks",
     "load_private_keys",
@@ -63,6 +65,20 @@ SIGNING_ALGORITHMS = frozenset({"RS256"})
 #: D-JOSE / TB: the ``enc`` key is used with RSA-OAEP (TB) or RSA-OAEP-256 (recommended).
 ENCRYPTION_ALGORITHMS = frozenset({"RSA-OAEP", "RSA-OAEP-256"})
 _PUBLIC_MEMBERS = ("kty", "kid", "use", "alg", "n", "e")
+#: RFC 7518 §3.3 (RSASSA-PKCS1-v1_5) and §3.5 (RSASSA-PSS, salt as long as the hash): the
+#: paddings :meth:`PrivateKeys.sign` applies by JWS ``alg`` (``key_store.SIGNATURE_ALGORITHMS``).
+_SIGNATURE_PADDINGS: Mapping[str, padding.AsymmetricPadding] = {
+    "RS256": padding.PKCS1v15(),
+    "PS256": padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+}
+#: RFC 7518 §4.3: RSA-OAEP is OAEP with SHA-1 and MGF1-SHA-1, RSA-OAEP-256 with SHA-256 for both
+#: (:data:`.key_store.UNWRAP_ALGORITHMS`).
+_UNWRAP_PADDINGS: Mapping[str, padding.OAEP] = {
+    "RSA-OAEP": padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None),  # noqa: S303
+    "RSA-OAEP-256": padding.OAEP(
+        mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+    ),
+}
 #: The private set's lifecycle members (module docstring); any other ``x-itsme-`` member is an
 #: error, so a typo never silently leaves a key in use.
 LIFECYCLE_MEMBERS = ("x-itsme-not-before", "x-itsme-unpublish-at", "x-itsme-retire-at")
@@ -70,7 +86,6 @@ _LIFECYCLE_PREFIX = "x-itsme-"
 
 KeySource = str | os.PathLike[str] | Mapping[str, Any]
 ProblemKind = Literal["missing", "unreadable", "unusable", "roles"]
-KeyState = Literal["next", "active", "published", "retiring", "retired"]
 Clock = Callable[[], float]
 
 
@@ -95,36 +110,13 @@ class _Entry:
 
 
 @dataclass(frozen=True, slots=True)
-class KeyStatus:
-    """Where one key stands at a given time (``manage.py itsme_keys status``); no key material.
-
-    :ivar kid: the key's ``kid``.
-    :ivar use: ``"sig"`` or ``"enc"``.
-    :ivar state: ``next`` (published, signs from ``not_before``), ``active`` (signs, or published
-        and decrypts), ``published`` (a ``sig`` key published but not signing), ``retiring`` (an
-        ``enc`` key that decrypts but is no longer published), ``retired`` (unused: prune it).
-    :ivar published: whether the JWKS route serves it now.
-    :ivar not_before: ``x-itsme-not-before``, seconds since the epoch, or None.
-    :ivar unpublish_at: ``x-itsme-unpublish-at``, or None.
-    :ivar retire_at: ``x-itsme-retire-at``, or None.
-    """
-
-    kid: str
-    use: str
-    state: KeyState
-    published: bool
-    not_before: float | None
-    unpublish_at: float | None
-    retire_at: float | None
-
-
-@dataclass(frozen=True, slots=True)
 class _View:
     """What the keys do from ``since`` until ``until`` (the next date in the set)."""
 
     signing: _Entry | None
     decryption: Mapping[str, jwk.JWK]
     public: tuple[dict[str, str], ...]
+    live: Mapping[str, _Entry]
     since: float
     until: float
 
@@ -147,7 +139,8 @@ def _build_view(entries: tuple[_Entry, ...], now: float) -> _View:
         for t in (e.not_before, e.unpublish_at, e.retire_at)
         if t is not None and t > now
     ]
-    return _View(signing, decryption, public, now, min(upcoming, default=float("inf")))
+    until = min(upcoming, default=float("inf"))
+    return _View(signing, decryption, public, {e.kid: e for e in live}, now, until)
 
 
 def _is_published(entry: _Entry, now: float) -> bool:
@@ -181,7 +174,8 @@ def _state_of(entry: _Entry, view: _View, now: float) -> KeyStatus:
 
 
 class PrivateKeys:
-    """The site's private keys, parsed once per process, in force by date (module docstring).
+    """The site's private keys, parsed once per process, in force by date (module docstring):
+    the default :class:`~.key_store.KeyStore`, the keys held in memory.
 
     Never prints key material: ``repr`` shows kids only, and :meth:`public_jwks` exports the
     public members listed in ``_PUBLIC_MEMBERS`` and nothing else.
@@ -258,6 +252,52 @@ class PrivateKeys:
     def decryption_keys(self) -> Mapping[str, jwk.JWK]:
         """Every ``enc`` key that decrypts now (published or retiring), by ``kid``."""
         return self._current().decryption
+
+    @property
+    def decryption_kids(self) -> tuple[str, ...]:
+        """The ``kid`` of every ``enc`` key that decrypts now, in file order."""
+        return tuple(self._current().decryption)
+
+    def sign(self, signing_input: bytes, *, kid: str, alg: str) -> bytes:
+        """Sign a JWS signing input with the ``sig`` key ``kid`` (:meth:`.KeyStore.sign`).
+
+        :param signing_input: ``BASE64URL(header) '.' BASE64URL(payload)`` as bytes.
+        :param kid: a ``sig`` key that is not retired.
+        :param alg: ``RS256`` or ``PS256``.
+        :returns: the signature.
+        :raises KeyStoreError: no such key, or another ``alg``.
+        """
+        entry = self._current().live.get(kid)
+        chosen = _SIGNATURE_PADDINGS.get(alg)
+        if entry is None or entry.use != "sig" or chosen is None:
+            raise KeyStoreError(f"PRIVATE_JWKS cannot sign {alg[:16]!r} with kid {kid[:64]!r}.")
+        private = entry.key.get_op_key("sign")
+        return bytes(private.sign(signing_input, chosen, hashes.SHA256()))
+
+    def unwrap_key(self, kid: str, encrypted_key: bytes, *, alg: str) -> bytes:
+        """Decrypt a JWE encrypted key with the ``enc`` key ``kid`` (:meth:`.KeyStore.unwrap_key`).
+
+        :raises KeyUnwrapError: it does not decrypt with that key.
+        :raises KeyStoreError: no such key decrypts now, or another ``alg``.
+        """
+        key = self._current().decryption.get(kid)
+        chosen = _UNWRAP_PADDINGS.get(alg)
+        if key is None or chosen is None:
+            raise KeyStoreError(f"PRIVATE_JWKS cannot decrypt {alg[:16]!r} with kid {kid[:64]!r}.")
+        try:
+            return bytes(key.get_op_key("unwrapKey").decrypt(encrypted_key, chosen))
+        except ValueError:
+            raise KeyUnwrapError from None
+
+    def public_jwk(self, kid: str) -> dict[str, str]:
+        """The public members of the key ``kid``, published or not, while it is not retired.
+
+        :raises KeyStoreError: no such key.
+        """
+        entry = self._current().live.get(kid)
+        if entry is None:
+            raise KeyStoreError(f"PRIVATE_JWKS has no key {kid[:64]!r} in use.")
+        return _public_member_dict(entry.key)
 
     def public_jwks(self) -> dict[str, list[dict[str, str]]]:
         """The JWK set to publish at the ``jwks_uri`` registered with itsme, now: public members
@@ -372,7 +412,9 @@ def _lifecycle_times(
     return tuple(times)
 
 
-def _check_key(index: int, data: Any, problems: list[KeyProblem]) -> _Entry | None:
+def _check_key(
+    index: int, data: Any, problems: list[KeyProblem], *, private: bool = True
+) -> _Entry | None:
     label = f"key #{index + 1}"
     if not isinstance(data, Mapping):
         problems.append(KeyProblem("unusable", f"PRIVATE_JWKS {label} is not a JSON object."))
@@ -394,7 +436,7 @@ def _check_key(index: int, data: Any, problems: list[KeyProblem]) -> _Entry | No
     except (JWException, ValueError, TypeError):
         problems.append(KeyProblem("unusable", f"PRIVATE_JWKS {label} is not a valid RSA JWK."))
         return None
-    if not key.has_private:
+    if private and not key.has_private:
         problems.append(
             KeyProblem("unusable", f"PRIVATE_JWKS {label} has no private part ('d' is missing).")
         )
@@ -435,7 +477,7 @@ def _check_key(index: int, data: Any, problems: list[KeyProblem]) -> _Entry | No
 
 
 def _parse(
-    source: KeySource | None, now: float
+    source: KeySource | None, now: float, *, private: bool = True
 ) -> tuple[tuple[_Entry, ...] | None, list[KeyProblem]]:
     data, problems = _read_source(source)
     if problems:
@@ -443,7 +485,7 @@ def _parse(
     keys = data.get("keys") if isinstance(data, Mapping) else None
     if not isinstance(keys, list) or not keys:
         return None, [KeyProblem("unreadable", "PRIVATE_JWKS must be a JWK set: {'keys': [...]}.")]
-    parsed = [_check_key(i, item, problems) for i, item in enumerate(keys)]
+    parsed = [_check_key(i, item, problems, private=private) for i, item in enumerate(keys)]
     usable = tuple(e for e in parsed if e is not None)
     kids = [e.kid for e in usable]
     duplicated = sorted({kid for kid in kids if kids.count(kid) > 1})
@@ -471,13 +513,16 @@ def _parse(
 
 
 def inspect_private_jwks(
-    source: KeySource | None, *, clock: Clock = time.time
+    source: KeySource | None, *, clock: Clock = time.time, private: bool = True
 ) -> tuple[PrivateKeys | None, list[KeyProblem]]:
     """Parse and check a private JWK set without raising.
 
     :param source: a path (``str`` or ``Path``), JSON text, or an already parsed mapping. A
         path is re-read when the file changes (module docstring).
     :param clock: returns the current time in seconds since the epoch; the keys' states follow it.
+    :param private: False for the public halves of keys a :class:`~.key_store.KeyStore` holds
+        elsewhere (an HSM): the same rules and lifecycle, only ``d`` is not required (and such a
+        set signs and decrypts nothing itself).
     :returns: the usable keys (or None) and every problem found.
     """
     path: Path | None = None
@@ -487,7 +532,7 @@ def inspect_private_jwks(
     ):
         path = Path(os.fspath(source))
         signature = _file_signature(path)
-    entries, problems = _parse(source, clock())
+    entries, problems = _parse(source, clock(), private=private)
     if entries is None:
         return None, problems
     return PrivateKeys(entries, clock=clock, path=path, signature=signature), []

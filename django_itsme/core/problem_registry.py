@@ -197,6 +197,20 @@ CORE_CHECKS: Mapping[str, CheckSpec] = registry(
             "``'HS256'`` with ``'private_key_jwt'``; ``ENCRYPT_CLIENT_ASSERTION`` with a secret",
             settings=("TOKEN_AUTH_METHOD", "CLIENT_SECRET", "ID_TOKEN_SIGNING_ALG"),
         ),
+        CheckSpec(
+            "E039",
+            "``KEY_STORE`` is invalid (an unknown key, no ``MODULE``, ``TOKEN_LABEL``, key label "
+            "or PIN source, a class that does not import or lacks a ``KeyStore`` method), or "
+            "``PRIVATE_JWKS`` is set beside it",
+            settings=("KEY_STORE",),
+        ),
+        CheckSpec(
+            "E040",
+            "the ``KEY_STORE`` cannot be used: the PKCS#11 library does not load, the token is "
+            "absent, the PIN is refused, a key label is missing, a private key could leave the "
+            "token, or the class raised (shown by its type only); the message never holds the PIN",
+            settings=("KEY_STORE",),
+        ),
     ]
 )
 

@@ -27,6 +27,7 @@ from .client_auth import (
 )
 from .errors import TokenEndpointError
 from .http import HttpClient
+from .key_store import KeyStore
 from .oauth_errors import TOKEN_ERRORS, read_error_body
 from .provider_json import parse_json
 
@@ -49,7 +50,7 @@ def exchange_code(
     redirect_uri: str,
     code_verifier: str | None,
     client_id: str,
-    signing_key: jwk.JWK,
+    signing_key: KeyStore | jwk.JWK,
     http: HttpClient,
     now: float,
     encrypt_assertion_to: jwk.JWK | None = None,

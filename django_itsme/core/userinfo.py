@@ -12,9 +12,6 @@ carries it; ``invalid_token`` gets its own code, ``userinfo_invalid_token``.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
-
-from jwcrypto import jwk
 
 from . import jose
 from .errors import ClaimValidationError, TokenValidationError, UserinfoError
@@ -35,7 +32,7 @@ def fetch_userinfo(
     *,
     access_token: str,
     http: HttpClient,
-    decryption_keys: Mapping[str, jwk.JWK],
+    decryption_keys: jose.DecryptionKeys,
     key_for: jose.KeyLookup,
     expected_sub: str,
     issuer: str,

@@ -99,3 +99,21 @@ def test_authorization_denied_without_error_text() -> None:
 def test_provider_errors_carry_status() -> None:
     exc = errors.TokenEndpointError("refused", status=400, error="invalid_grant")
     assert (exc.status, exc.error, exc.code) == (400, "invalid_grant", "token_endpoint_error")
+
+
+def test_no_error_class_of_the_core_lives_outside_the_drawing() -> None:
+    """A subclass of ItsmeError defined in any core module is drawn (and so exported once)."""
+    import importlib
+    import pkgutil
+
+    import django_itsme.core as core
+
+    drawn = drawn_tree()
+    found: set[str] = set()
+    for module_info in pkgutil.iter_modules(core.__path__, core.__name__ + "."):
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, errors.ItsmeError):
+                found.add(value.__name__)
+                assert value.__module__ == errors.__name__, (value, module_info.name)
+    assert found <= set(drawn)

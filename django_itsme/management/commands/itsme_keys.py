@@ -45,13 +45,14 @@ from django_itsme.core.key_rotation import (
     rotate_encryption_key,
     rotate_signing_key,
 )
+from django_itsme.core.key_store import KeyStatus
 from django_itsme.core.keygen import (
     add_generation_arguments,
     check_generation_options,
     generate_private_jwks,
     write_private_file,
 )
-from django_itsme.core.keys import KeyStatus, inspect_private_jwks
+from django_itsme.core.keys import PrivateKeys, inspect_private_jwks
 
 #: What each action does; no action makes a new set (today's behaviour).
 ACTIONS = ("rotate", "status", "prune")
@@ -178,6 +179,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{exc} Run 'manage.py itsme_check' for details, or pass --file."
             ) from exc
+        if not isinstance(keys, PrivateKeys):
+            raise CommandError(
+                "ITSME['KEY_STORE'] holds the keys: create and rotate them in the store "
+                "(README.rst, 'Keys in an HSM or a cloud KMS'), or pass --file."
+            )
         if keys.path is None:
             raise CommandError(
                 "ITSME['PRIVATE_JWKS'] is JSON text or a dict, not a file: rotation writes the "
