@@ -106,7 +106,7 @@ def test_no_error_class_of_the_core_lives_outside_the_drawing() -> None:
     import importlib
     import pkgutil
 
-    import django_itsme.core as core
+    from django_itsme import core
 
     drawn = drawn_tree()
     found: set[str] = set()
