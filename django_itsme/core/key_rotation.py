@@ -26,7 +26,7 @@ from typing import Any
 
 from .errors import ConfigurationError
 from .key_store import KeyStatus
-from .keygen import generate_private_key
+from .keygen import DEFAULT_BITS, generate_private_key
 from .keys import inspect_private_jwks, parse_time
 
 __all__ = [
@@ -96,7 +96,7 @@ def rotate_signing_key(
     *,
     now: float,
     delay: float = DEFAULT_ROTATION_DELAY,
-    bits: int = 3072,
+    bits: int = DEFAULT_BITS,
 ) -> dict[str, Any]:
     """Add a new ``sig`` key that signs from ``now + delay``; retire the current one after it.
 
@@ -136,7 +136,7 @@ def rotate_encryption_key(
     *,
     now: float,
     delay: float = DEFAULT_ROTATION_DELAY,
-    bits: int = 3072,
+    bits: int = DEFAULT_BITS,
 ) -> dict[str, Any]:
     """Publish a new ``enc`` key now; unpublish the current ones now, decrypting until ``now +
     delay``.

@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_BITS",
     "MAX_BITS",
     "PRIVATE_FILE_MODE",
+    "add_bits_argument",
     "add_generation_arguments",
     "check_generation_options",
     "generate_private_jwks",
@@ -94,6 +95,14 @@ def add_generation_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true", help="replace the --out file if it already exists"
     )
+    add_bits_argument(parser)
+
+
+def add_bits_argument(parser: argparse.ArgumentParser) -> None:
+    """Declare ``--bits`` (default ``None``: :func:`check_generation_options` resolves it).
+
+    :param parser: the command line to extend.
+    """
     parser.add_argument(
         "--bits",
         type=int,

@@ -23,8 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_itsme.conf import itsme_setting
 from django_itsme.core.errors import ConfigurationError
-from django_itsme.core.keygen import DEFAULT_BITS, MAX_BITS, check_generation_options
-from django_itsme.core.keys import MIN_RSA_BITS
+from django_itsme.core.keygen import add_bits_argument, check_generation_options
 from django_itsme.core.pkcs11_store import create_keys, read_pin
 
 
@@ -46,12 +45,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--enc", metavar="LABEL", help="label (and kid) of a new encryption key"
         )
-        parser.add_argument(
-            "--bits",
-            type=int,
-            default=DEFAULT_BITS,
-            help=f"RSA modulus size, {MIN_RSA_BITS} to {MAX_BITS} (default {DEFAULT_BITS})",
-        )
+        add_bits_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Create the key pairs.
