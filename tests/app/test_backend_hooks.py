@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings as django_settings
-from django.contrib.auth import aauthenticate, authenticate, get_user_model
+from django.contrib import auth
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.test import RequestFactory
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -160,9 +161,12 @@ def test_password_logins_never_go_through_the_itsme_backend(settings: SettingsWr
     settings.AUTHENTICATION_BACKENDS = ["django_itsme.backends.ItsmeBackend"]
     get_user_model().objects.create_user("ann", password="pw")
     assert authenticate(None, username="ann", password="pw") is None
-    # Django's async door: ModelBackend.aauthenticate, inherited through mozilla-django-oidc,
-    # checked passwords here.
-    assert async_to_sync(aauthenticate)(None, username="ann", password="pw") is None
+    # Django's async door (Django 5.0+): ModelBackend.aauthenticate, inherited through
+    # mozilla-django-oidc, checked passwords here.
+    assert async_to_sync(ItsmeBackend().aauthenticate)(None, username="ann", password="pw") is None
+    if hasattr(auth, "aauthenticate"):
+        door = auth.aauthenticate
+        assert async_to_sync(door)(None, username="ann", password="pw") is None
 
 
 def test_the_installed_mozilla_django_oidc_is_inside_the_bound() -> None:
