@@ -258,3 +258,29 @@ def test_problems_become_system_check_ids(token: Token, monkeypatch: Any) -> Non
     assert isinstance(config.keys, Pkcs11KeyStore)
     config.keys.close()
     assert os.environ[softhsm.PIN_ENV] == PIN
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (gunicorn's worker model)")
+def test_a_forked_worker_signs_and_decrypts_with_its_own_session(store: Pkcs11KeyStore) -> None:
+    # gunicorn --preload opens the store in the master, then forks workers: PKCS#11 state does
+    # not survive fork (v2.40 §6.7.1), so each worker must initialise the library again.
+    published = {k["kid"]: jwk.JWK(**k) for k in store.public_jwks()["keys"]}
+    assert jose.verify(jose.sign(CLAIMS, store), published.__getitem__).claims == CLAIMS
+    sealed = jose.encrypt(jose.sign(CLAIMS, store), published[ENC], alg="RSA-OAEP")
+    pid = os.fork()
+    if pid == 0:  # the worker: any failure is its exit status, never a second pytest run
+        status = 1
+        try:
+            signed = jose.sign(CLAIMS, store)
+            opened = jose.decrypt(sealed, store)
+            if (
+                jose.verify(signed, published.__getitem__).claims == CLAIMS
+                and opened.count(".") == 2
+            ):
+                status = 0
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The master's own session still works after its worker used the token.
+    assert jose.verify(jose.sign(CLAIMS, store), published.__getitem__).claims == CLAIMS
