@@ -105,14 +105,9 @@ def follow(auth: AuthenticationRequest) -> Callback:
 
 def redeem(client: ItsmeClient, auth: AuthenticationRequest, service: str) -> UserDetails:
     """Follow ``auth`` through the auto-approving simulator and get the user's details."""
-    code = client.parse_callback(follow(auth).params, expected_state=auth.state)
-    return client.get_user_details(
-        code,
-        redirect_uri=auth.redirect_uri,
-        nonce=auth.nonce,
-        code_verifier=auth.code_verifier,
-        service=service,
-    )
+    details = client.finish_flow(auth.pending(), follow(auth).params)
+    assert auth.service == service
+    return details
 
 
 def log_in(client: ItsmeClient, service: str) -> UserDetails:

@@ -49,16 +49,10 @@ def client(simulator: Simulator) -> ItsmeClient:
 
 def run(client: ItsmeClient, simulator: Simulator, service: str) -> UserDetails:
     auth = client.build_authentication_request(service)
-    code = client.parse_callback(follow(auth).params, expected_state=auth.state)
+    params = follow(auth).params
     client.provider_keys()  # discovery and keys cached: count only the flow's own calls
     simulator.clear_log()
-    return client.get_user_details(
-        code,
-        redirect_uri=auth.redirect_uri,
-        nonce=auth.nonce,
-        code_verifier=auth.code_verifier,
-        service=service,
-    )
+    return client.finish_flow(auth.pending(), params)
 
 
 def calls(simulator: Simulator) -> list[str]:
