@@ -17,7 +17,9 @@ The vendor SDK's workflow::
     user = client.finish_flow(pending, callback_query)            # 4. user details
     user.sub, user.identity.family_name
 
-Only the Python standard library, ``requests`` and ``jwcrypto`` are imported here.
+Only the Python standard library, ``requests``, ``jwcrypto`` (and its own ``cryptography``),
+``python-stdnum`` and ``iso4217`` (the reference data of Confirm payment templates) are imported
+here; ``python-pkcs11`` only when a PKCS#11 key store is opened (the ``hsm`` extra).
 """
 
 from . import errors
