@@ -179,9 +179,12 @@ class ItsmeClient:
             self.config.issuer, http=self.http, cache=self.cache, ttl=self._discovery_ttl
         )
 
-    def provider_keys(self) -> ProviderKeys:
-        """itsme's key set (cached; refetched once on an unknown kid)."""
-        jwks_uri = self.provider_metadata().jwks_uri
+    def provider_keys(self, metadata: ProviderMetadata | None = None) -> ProviderKeys:
+        """itsme's key set (cached; refetched once on an unknown kid).
+
+        :param metadata: the discovery document this step already read (one cache read a step).
+        """
+        jwks_uri = (metadata or self.provider_metadata()).jwks_uri
         keys = self._provider_keys
         if keys is None or keys.jwks_uri != jwks_uri:
             keys = ProviderKeys(jwks_uri, http=self.http, cache=self.cache, ttl=self._jwks_ttl)
@@ -194,22 +197,25 @@ class ItsmeClient:
         :raises DiscoveryError: nothing itsme lists is on our allow-list (code
             ``no_common_algorithm``).
         """
-        key_alg = self.provider_keys().encryption_key().get("alg")
-        return choose_request_object_encryption(
-            self.provider_metadata(), key_alg=key_alg if isinstance(key_alg, str) else None
-        )
+        metadata = self.provider_metadata()
+        return _encryption_choice(metadata, self.provider_keys(metadata).encryption_key())
 
-    def request_object_audience(self) -> str:
-        """The request object's ``aud`` (``REQUEST_OBJECT_AUD``; D-AREQ, protocol notes §11 #3)."""
+    def request_object_audience(self, metadata: ProviderMetadata | None = None) -> str:
+        """The request object's ``aud`` (``REQUEST_OBJECT_AUD``; D-AREQ, protocol notes §11 #3).
+
+        :param metadata: the discovery document this step already read.
+        """
         chosen = self.config.request_object_aud
         if chosen == "issuer":
             return self.config.issuer
         if chosen == "authorization_endpoint":
-            return self.provider_metadata().authorization_endpoint
+            return (metadata or self.provider_metadata()).authorization_endpoint
         return chosen
 
     # ------------------------------------------------------------------ step 2 and 3
-    def build_request_object(self, parameters: Mapping[str, Any]) -> str:
+    def build_request_object(
+        self, parameters: Mapping[str, Any], *, metadata: ProviderMetadata | None = None
+    ) -> str:
         """Sign ``parameters`` and encrypt them to itsme's key (D-AREQ, D-JOSE).
 
         A client-secret partner signs HS256 with its secret instead of RS256 with our ``sig``
@@ -222,18 +228,21 @@ class ItsmeClient:
         algorithms discovery lists.
 
         :param parameters: authorization parameters (``scope``, ``redirect_uri``, ``state``, ...).
+        :param metadata: the discovery document this step already read.
         :returns: the compact JWE; ``iss`` is our client id, ``aud`` per ``REQUEST_OBJECT_AUD``
             (the issuer by default), ``alg``/``enc`` from discovery.
         :raises DiscoveryError: no common JWE algorithm with itsme.
         """
-        alg, enc = self.encryption_choice()
+        metadata = metadata or self.provider_metadata()
+        encrypt_to = self.provider_keys(metadata).encryption_key()
+        alg, enc = _encryption_choice(metadata, encrypt_to)
         secret = self._shared_secret()
         return build_request_object(
             parameters,
             client_id=self.config.client_id,
-            audience=self.request_object_audience(),
+            audience=self.request_object_audience(metadata),
             signing_key=secret if secret is not None else self.config.keys,
-            provider_encryption_key=self.provider_keys().encryption_key(),
+            provider_encryption_key=encrypt_to,
             now=self.clock(),
             alg=alg,
             enc=enc,
@@ -300,9 +309,11 @@ class ItsmeClient:
             claims=claims,
             ui_locales=ui_locales,
         )
-        request_object = self.build_request_object(parameters)
+        # One read of the shared discovery document for this step (a cache round trip each).
+        metadata = self.provider_metadata()
+        request_object = self.build_request_object(parameters, metadata=metadata)
         url, mode = send_request_object(
-            self.provider_metadata().authorization_endpoint,
+            metadata.authorization_endpoint,
             client_id=config.client_id,
             scope=chosen.scope,
             redirect_uri=redirect,
@@ -356,7 +367,7 @@ class ItsmeClient:
         chosen = self.config.service(service) if service else None
         required_acr = acr if acr is not None else (chosen.acr if chosen else None)
         metadata = self.provider_metadata()
-        keys = self.provider_keys()
+        keys = self.provider_keys(metadata)
         secret = self._shared_secret()
         # What itsme's answers may be opened with (protocol notes §8.1). private_key_jwt: RSA-OAEP*
         # to our enc keys, RS256 by itsme's keys, nothing else. Client secret (D-AUTH "Secret key
@@ -506,3 +517,13 @@ def merge_claims(id_token: Mapping[str, Any], userinfo: Mapping[str, Any]) -> di
     """
     user_data = {name: value for name, value in userinfo.items() if name not in PROTOCOL_CLAIMS}
     return {**id_token, **user_data}
+
+
+def _encryption_choice(
+    metadata: ProviderMetadata, encrypt_to: Mapping[str, Any]
+) -> tuple[str, str]:
+    """The JWE ``(alg, enc)`` for itsme's ``enc`` key, from its discovery lists."""
+    key_alg = encrypt_to.get("alg")
+    return choose_request_object_encryption(
+        metadata, key_alg=key_alg if isinstance(key_alg, str) else None
+    )

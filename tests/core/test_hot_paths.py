@@ -3,7 +3,9 @@ environment is read once, when the HTTP client is made (issue 12, "A login near 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -84,3 +86,30 @@ def test_no_proxy_hosts_are_reached_directly(
         assert client.get(url, error=ProviderError).status == 200
         assert direct.hits == ["/doc"]
         assert proxy.hits == []
+
+
+class CountingCache(MemoryCache):
+    """A shared cache that counts its reads by kind (each is a round trip with Redis)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: Counter[str] = Counter()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.reads[key.split(":")[1]] += 1
+        return super().get(key, default)
+
+
+def test_each_step_reads_the_discovery_document_once(simulator: Simulator) -> None:
+    # With Redis every read is a round trip: a step reads the discovery document once and
+    # passes it along, instead of once per property it needs.
+    cache = CountingCache()
+    client = make_client(simulator, cache=cache)
+    client.provider_keys().encryption_key()  # warm: discovery and keys fetched and stored
+    cache.reads.clear()
+    auth = client.build_authentication_request("login")
+    assert cache.reads["discovery"] == 1
+    params = follow(auth).params
+    cache.reads.clear()
+    client.finish_flow(auth.pending(), params)
+    assert cache.reads["discovery"] == 1
