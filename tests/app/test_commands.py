@@ -420,6 +420,20 @@ def test_simulator_command_registers_this_site(settings: Any) -> None:
         assert document["issuer"] == sim.issuer
 
 
+def test_simulator_command_passes_numbered_identities_on(settings: Any) -> None:
+    # The load test's numbered people (user1 ... userN) from the site's own command too.
+    from django_itsme.management.commands.itsme_simulator import Command
+    from django_itsme.simulator.__main__ import build_simulator
+
+    settings.ITSME = {**settings.ITSME, "ENVIRONMENT": "http://127.0.0.1:8123/v2"}
+    parser = Command().create_parser("manage.py", "itsme_simulator")
+    options = vars(parser.parse_args(["--numbered-identities", "50"]))
+    argv = Command().simulator_arguments(**options)
+    argv[argv.index("--port") + 1] = "0"
+    assert build_simulator([*argv, "--quiet"]).numbered_identities == 50
+    assert "--numbered-identities" not in Command().simulator_arguments()
+
+
 def test_simulator_command_needs_a_loopback_issuer(settings: Any) -> None:
     config = dict(settings.ITSME)
     config["ENVIRONMENT"] = "e2e"

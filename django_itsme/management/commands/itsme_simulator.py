@@ -55,6 +55,13 @@ class Command(BaseCommand):
             choices=sorted(IDENTITIES),
             help="approve every request at once as this test identity",
         )
+        parser.add_argument(
+            "--numbered-identities",
+            type=int,
+            default=0,
+            metavar="N",
+            help="also know N numbered test people user1 ... userN (for load tests)",
+        )
         parser.add_argument("--quiet", action="store_true", help="do not log each request")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -90,6 +97,8 @@ class Command(BaseCommand):
             argv += ["--service", f"{service.code}={types[name]}"]
         if options.get("auto_approve"):
             argv += ["--auto-approve", options["auto_approve"]]
+        if options.get("numbered_identities"):
+            argv += ["--numbered-identities", str(options["numbered_identities"])]
         if options.get("quiet"):
             argv.append("--quiet")
         return argv
