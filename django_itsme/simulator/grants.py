@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .authorization import AuthorizationRequest
+from .expiring import ExpiringMap
 from .identities import Identity
 from .protocol import CODE_LENGTH, CODE_LIFETIME, TOKEN_LIFETIME
 
@@ -61,7 +62,8 @@ class CodeStore:
         """
         self._clock = clock
         self._lock = threading.Lock()
-        self._codes: dict[str, _CodeEntry] = {}
+        # Kept one more lifetime past expiry, so a late replay still reads "expired" or "used".
+        self._codes: ExpiringMap[str, _CodeEntry] = ExpiringMap(clock)
 
     def issue(self, grant: Grant) -> str:
         """Create a code for a grant.
@@ -71,7 +73,8 @@ class CodeStore:
         """
         code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
         with self._lock:
-            self._codes[code] = _CodeEntry(grant, self._clock() + CODE_LIFETIME)
+            expires = self._clock() + CODE_LIFETIME
+            self._codes.put(code, _CodeEntry(grant, expires), forget_at=expires + CODE_LIFETIME)
         return code
 
     def redeem(self, code: str, client_id: str) -> Grant:
@@ -122,7 +125,7 @@ class AccessTokenStore:
         """
         self._clock = clock
         self._lock = threading.Lock()
-        self._tokens: dict[str, AccessToken] = {}
+        self._tokens: ExpiringMap[str, AccessToken] = ExpiringMap(clock)
 
     def issue(self, grant: Grant) -> str:
         """Create an access token.
@@ -132,7 +135,8 @@ class AccessTokenStore:
         """
         token = secrets.token_urlsafe(32)
         with self._lock:
-            self._tokens[token] = AccessToken(grant, self._clock() + TOKEN_LIFETIME)
+            expires = self._clock() + TOKEN_LIFETIME
+            self._tokens.put(token, AccessToken(grant, expires), forget_at=expires)
         return token
 
     def lookup(self, token: str) -> Grant | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from .authorization import AuthorizationError, AuthorizationRequest, AuthorizationValidator
 from .context import Decision, ProviderContext, ProviderState
 from .discovery import discovery_document, endpoint_urls
+from .expiring import ExpiringMap
 from .grants import AccessTokenStore, CodeStore, Grant
 from .identities import IDENTITIES, Identity, identity_by_key
 from .issuing import TokenIssuer
@@ -33,6 +35,9 @@ from .tokens import ClientAuthenticator, TokenError, check_grant_type, redeem_co
 
 #: How long an approval page stays usable, in seconds.
 TRANSACTION_LIFETIME = 600.0
+#: How many accepted authorization requests :meth:`Provider.records` keeps (the newest): enough
+#: for any test to look back at, bounded for a long load run.
+MAX_RECORDS = 10_000
 _FORM_TYPE = "application/x-www-form-urlencoded"
 #: In auto-approve mode, the request header naming the test identity that approves (the phone
 #: that answers); a simulator convenience for load runs, never part of itsme's protocol.
@@ -145,8 +150,9 @@ class Provider:
         self.codes = CodeStore(clock)
         self.tokens = AccessTokenStore(clock)
         self._lock = threading.Lock()
-        self._records: list[AuthorizationRecord] = []
-        self._transactions: dict[str, _Transaction] = {}
+        # The last MAX_RECORDS accepted requests, for tests and the load run to inspect.
+        self._records: deque[AuthorizationRecord] = deque(maxlen=MAX_RECORDS)
+        self._transactions: ExpiringMap[str, _Transaction] = ExpiringMap(clock)
 
     # ------------------------------------------------------------------ records
 
@@ -335,9 +341,8 @@ class Provider:
         """
         transaction = secrets.token_urlsafe(24)
         with self._lock:
-            self._transactions[transaction] = _Transaction(
-                record, self._clock() + TRANSACTION_LIFETIME
-            )
+            expires = self._clock() + TRANSACTION_LIFETIME
+            self._transactions.put(transaction, _Transaction(record, expires), forget_at=expires)
         request = record.request
         view = ApprovalView(
             transaction=transaction,
@@ -362,7 +367,7 @@ class Provider:
         """
         flat, _ = single_values(form)
         with self._lock:
-            transaction = self._transactions.pop(flat.get("transaction", ""), None)
+            transaction = self._transactions.pop(flat.get("transaction", ""))
         if transaction is None or transaction.expires <= self._clock():
             page = error_page("invalid_request", "unknown, used or expired transaction")
             return html_response(page, status=400)

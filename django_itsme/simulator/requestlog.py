@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 
 
@@ -33,13 +34,17 @@ class LoggedRequest:
     status: int | None = None
 
 
+#: How many requests the log keeps (the newest): any test's worth, bounded for a long load run.
+MAX_LOGGED_REQUESTS = 100_000
+
+
 class RequestLog:
-    """Thread-safe list of :class:`LoggedRequest`."""
+    """Thread-safe log of the last :data:`MAX_LOGGED_REQUESTS` :class:`LoggedRequest`."""
 
     def __init__(self) -> None:
         """Create an empty log."""
         self._lock = threading.Lock()
-        self._entries: list[LoggedRequest] = []
+        self._entries: deque[LoggedRequest] = deque(maxlen=MAX_LOGGED_REQUESTS)
 
     def append(self, entry: LoggedRequest) -> None:
         """Add one entry.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import threading
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from typing import Any
 
 from .authorization import check_listed_algorithms
 from .context import ProviderContext
+from .expiring import ExpiringMap
 from .grants import CodeStore, Grant, GrantError
 from .jose import JoseError, b64url_decode, decrypt, load_json_object, verify
 from .protocol import (
@@ -82,7 +84,8 @@ class ClientAuthenticator:
         """
         self._context = context
         self._lock = threading.Lock()
-        self._seen_jti: set[tuple[str, str]] = set()
+        # (client, jti) until the assertion's exp: a replay after it fails the exp check anyway.
+        self._seen_jti: ExpiringMap[tuple[str, str], bool] = ExpiringMap(context.clock)
 
     def authenticate(self, form: Mapping[str, str]) -> RegisteredClient:
         """Check ``client_assertion_type`` and ``client_assertion``.
@@ -178,7 +181,7 @@ class ClientAuthenticator:
             )
         exp = claims.get("exp")
         now = self._context.clock()
-        if not isinstance(exp, int | float) or isinstance(exp, bool):
+        if not isinstance(exp, int | float) or isinstance(exp, bool) or not math.isfinite(exp):
             raise TokenError("unauthorized_client", "client_assertion exp is required")
         if exp <= now:
             raise TokenError("unauthorized_client", "client_assertion has expired")
@@ -192,7 +195,7 @@ class ClientAuthenticator:
         with self._lock:
             if (client.client_id, jti) in self._seen_jti:
                 raise TokenError("unauthorized_client", "client_assertion jti was already used")
-            self._seen_jti.add((client.client_id, jti))
+            self._seen_jti.put((client.client_id, jti), True, forget_at=float(exp))
 
 
 def redeem_code(codes: CodeStore, client: RegisteredClient, form: Mapping[str, str]) -> Grant:
