@@ -58,8 +58,10 @@ from django_itsme.core import (  # noqa: E402
     jose,
 )
 from django_itsme.core.errors import TokenEndpointError  # noqa: E402
+from django_itsme.core.flow import AuthenticationRequest  # noqa: E402
 from django_itsme.core.id_token import validate_id_token_claims  # noqa: E402
 from django_itsme.core.keys import load_private_keys  # noqa: E402
+from django_itsme.core.token import TokenResponse, exchange_code  # noqa: E402
 from django_itsme.simulator import RegisteredClient, Simulator  # noqa: E402
 
 KEYS = ROOT / "tests" / "keys" / "rp_private.json"
@@ -160,21 +162,8 @@ def run(rounds: int) -> dict[str, Any]:
         )
 
         # Opening one real ID token: decrypt, verify, validate.
-        auth = client.build_authentication_request("login")
-        code = callback_code(client, auth.url, auth.state)
-        token = client.http.post_form(
-            client.provider_metadata().token_endpoint,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": auth.redirect_uri,
-                "code_verifier": auth.code_verifier,
-                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion": _assertion(client),
-            },
-            error=TokenEndpointError,
-        )
-        id_token = json.loads(token.body)["id_token"]
+        auth, tokens = redeem_raw(client, "login")
+        id_token = tokens.id_token
         provider_keys = client.provider_keys()
 
         def open_id_token() -> None:
@@ -204,15 +193,21 @@ def run(rounds: int) -> dict[str, Any]:
     return results
 
 
-def _assertion(client: ItsmeClient) -> str:
-    from django_itsme.core.client_auth import build_client_assertion  # noqa: PLC0415
-
-    return build_client_assertion(
-        "BENCH",
+def redeem_raw(client: ItsmeClient, service: str) -> tuple[AuthenticationRequest, TokenResponse]:
+    """A flow's tokens as itsme sends them (still encrypted), redeemed by the core's own
+    :func:`~django_itsme.core.token.exchange_code`."""
+    auth = client.build_authentication_request(service)
+    tokens = exchange_code(
         client.provider_metadata().token_endpoint,
-        client.config.keys.signing_key,
+        code=callback_code(client, auth.url, auth.state),
+        redirect_uri=auth.redirect_uri,
+        code_verifier=auth.code_verifier,
+        client_id=client.config.client_id,
+        signing_key=client.config.keys,
+        http=client.http,
         now=time.time(),
     )
+    return auth, tokens
 
 
 # --------------------------------------------------------------------------- the Django site
@@ -506,29 +501,15 @@ def jws_kid(token: str, decryption: Any) -> str:
 
 def issued_tokens(client: ItsmeClient, service: str) -> tuple[str, str | None]:
     """A real ID token (and userinfo answer, when the service reads it) from the simulator."""
-    auth = client.build_authentication_request(service)
-    code = callback_code(client, auth.url, auth.state)
-    token = client.http.post_form(
-        client.provider_metadata().token_endpoint,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": auth.redirect_uri,
-            "code_verifier": auth.code_verifier,
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            "client_assertion": _assertion(client),
-        },
-        error=TokenEndpointError,
-    )
-    answer = json.loads(token.body)
+    _, tokens = redeem_raw(client, service)
     userinfo = None
     if client.config.service(service).claims_in == "userinfo":
         userinfo = client.http.get(
             client.provider_metadata().userinfo_endpoint,
-            headers={"Authorization": f"Bearer {answer['access_token']}"},
+            headers={"Authorization": f"Bearer {tokens.access_token}"},
             error=TokenEndpointError,
         ).text
-    return str(answer["id_token"]), userinfo
+    return tokens.id_token, userinfo
 
 
 def run_site(rounds: int, identities: int) -> dict[str, Any]:
