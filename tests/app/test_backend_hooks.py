@@ -110,6 +110,7 @@ def test_get_user_serves_the_async_door_too() -> None:
     assert async_to_sync(ItsmeBackend().aget_user)(user.pk) is None
 
 
+@pytest.mark.attack
 @pytest.mark.simulator
 def test_an_inactive_users_session_ends(browser: Browser) -> None:
     # Django's ModelBackend.get_user refuses an inactive user; mozilla-django-oidc's did not, so
@@ -156,6 +157,7 @@ def test_mozilla_callback_credentials_log_nobody_in(settings: SettingsWrapper) -
     assert ItsmeBackend().authenticate(request, nonce="n", code_verifier="v") is None
 
 
+@pytest.mark.attack
 @pytest.mark.django_db(transaction=True)
 def test_password_logins_never_go_through_the_itsme_backend(settings: SettingsWrapper) -> None:
     settings.AUTHENTICATION_BACKENDS = ["django_itsme.backends.ItsmeBackend"]

@@ -40,6 +40,7 @@ DROP = object()
     ],
     ids=",".join,
 )
+@pytest.mark.attack
 def test_a_tampered_flow_is_a_flow_that_does_not_exist(
     browser: Browser, change: dict[str, Any], failures: Any
 ) -> None:

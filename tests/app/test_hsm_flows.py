@@ -90,6 +90,7 @@ def test_confirm_with_the_token(browser: Browser, hsm: Pkcs11KeyStore) -> None:
     confirmation.verify()
 
 
+@pytest.mark.attack
 def test_a_token_that_fails_mid_flow_is_a_503_without_the_pin(
     browser: Browser,
     settings: SettingsWrapper,
