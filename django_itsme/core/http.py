@@ -16,6 +16,11 @@ upper or lower case, and ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``), read once
 :class:`HttpClient` is made: requests would otherwise read and parse the whole environment
 again on every call (issue 12). A change of these variables takes effect at the next start of
 the process.
+
+Calls go from a prepared request straight to requests' transport adapter: no cookie jar (one
+client serves every user of the site, so a cookie set on one user's call must never be sent
+with another's), no redirect machinery (redirects are answers, never followed), and none of
+the per-call merging of session settings, which cost a login more than the call itself.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3
@@ -208,7 +213,10 @@ class HttpClient:
     :param session: a ``requests.Session`` to reuse (connection pooling); one is made otherwise.
         Its ``http://`` and ``https://`` adapters are replaced by ones the deadline can stop,
         and it stops reading the environment on each call (``trust_env`` off): the proxy
-        variables are read here, once (see the module's docstring).
+        variables are read here, once (see the module's docstring). Calls go straight to its
+        transport adapter with its ``headers``, ``verify`` and ``cert``; its cookie jar, hooks,
+        ``auth`` and ``params`` are not used (a cookie itsme sets on one user's call must not
+        ride along with the next user's, and nothing the core sends needs them).
     :ivar proxies: the proxies read from the environment, by URL scheme.
     """
 
@@ -292,18 +300,30 @@ class HttpClient:
             # Userinfo, a backslash or a control character: requests would connect to another
             # host than the one every check looked at (security review, issue 9).
             raise error(f"{method} {where}: refusing a URL whose host is ambiguous.")
-        kwargs: dict[str, Any] = {"timeout": self.timeout, "stream": True, "allow_redirects": False}
-        if headers:
-            kwargs["headers"] = dict(headers)
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=method,
+            url=url,
+            headers={**self.session.headers, **(headers or {})},
+            data=urlencode(data).encode("ascii") if data is not None else None,
+        )
         if data is not None:
-            kwargs["data"] = dict(data)
-        proxies = self._proxies_for(url)
-        if proxies:
-            kwargs["proxies"] = proxies
+            prepared.headers["Content-Type"] = "application/x-www-form-urlencoded"
         too_slow = f"{method} {where} did not answer within {self.timeout:g} s."
         with _Deadline(self.timeout) as deadline:
             try:
-                with self.session.request(method, url, **kwargs) as answer:
+                # The transport adapter directly: no cookie jar (nothing one user's call received
+                # is sent with another's), no redirects, no environment (read once, above).
+                adapter = self.session.get_adapter(url)
+                answer = adapter.send(
+                    prepared,
+                    stream=True,
+                    timeout=self.timeout,
+                    verify=True if self.session.verify is None else self.session.verify,
+                    cert=self.session.cert,
+                    proxies=self._proxies_for(url) or {},
+                )
+                with answer:
                     body = _read_capped(answer, deadline)
                     status = answer.status_code
                     content_type = answer.headers.get("Content-Type", "")

@@ -73,3 +73,37 @@ def test_oversized_body_is_refused() -> None:
 
 def test_describe_url() -> None:
     assert describe_url("https://a.test:8443/p/q?code=1#f") == "https://a.test:8443/p/q"
+
+
+@pytest.mark.attack
+def test_a_cookie_from_one_call_is_not_sent_with_the_next() -> None:
+    """The client serves every user of the site: whatever itsme (or a proxy in front of it)
+    sets as a cookie on one call must not ride along with another user's call."""
+    with PartnerHost() as host:
+        url = host.publish("/token", "{}", headers=[("Set-Cookie", "lb=user-one; Path=/")])
+        client = HttpClient()
+        client.post_form(url, {"code": "first"}, error=ProviderError)
+        client.post_form(url, {"code": "second"}, error=ProviderError)
+        assert [h.get("Cookie") for h in host.headers] == [None, None]
+        assert host.bodies == [b"code=first", b"code=second"]
+
+
+def test_form_posts_carry_their_type_length_and_the_session_headers() -> None:
+    with PartnerHost() as host:
+        url = host.publish("/token", "{}")
+        client = HttpClient()
+        client.session.headers["X-Site"] = "bank"
+        client.post_form(url, {"a": "1 2", "b": "é"}, error=ProviderError)
+        sent = host.headers[0]
+        assert sent["Content-Type"] == "application/x-www-form-urlencoded"
+        assert sent["Content-Length"] == str(len(host.bodies[0]))
+        assert (sent["User-Agent"], sent["X-Site"]) == (USER_AGENT, "bank")
+        assert host.bodies == [b"a=1+2&b=%C3%A9"]
+
+
+def test_redirects_are_returned_not_followed() -> None:
+    with PartnerHost() as host:
+        url = host.publish("/moved", "", status=302, headers=[("Location", "/elsewhere")])
+        response = HttpClient().get(url, error=ProviderError, accept_statuses=(302,))
+        assert response.status == 302
+        assert host.hits == ["/moved"]
