@@ -1,12 +1,14 @@
-"""Django's cache as the core's cache, and the store of request objects.
+"""Django's cache as the core's cache, the store of request objects, and of spent ``state`` values.
 
-Discovery, itsme's keys and request objects (``REQUEST_BY = "reference"``) live in the cache alias
-named by ``ITSME["CACHE"]``, so every worker shares them. Django's ``BaseCache`` already offers the
-``get``/``set``/``delete`` the core's :class:`~django_itsme.core.cache.Cache` protocol asks for.
+Discovery, itsme's keys, request objects (``REQUEST_BY = "reference"``) and spent states live in
+the cache alias named by ``ITSME["CACHE"]``, so every worker shares them. Django's ``BaseCache``
+already offers the ``get``/``set``/``delete`` the core's :class:`~django_itsme.core.cache.Cache`
+protocol asks for.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
@@ -20,6 +22,7 @@ from .core.authorize import REQUEST_OBJECT_LIFETIME
 __all__ = [
     "SharedCache",
     "can_serve_request_objects",
+    "claim_state",
     "get_cache",
     "new_request_object_token",
     "read_request_object",
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 _REQUEST_OBJECT_KEY = "django-itsme:request-object:{token}"
+_SPENT_STATE_KEY = "django-itsme:spent-state:{digest}"
 
 
 def get_cache() -> BaseCache:
@@ -90,3 +94,24 @@ def can_serve_request_objects() -> bool:
     :returns: False for those two, True for the others (Redis, Memcached, database, file).
     """
     return not isinstance(get_cache(), DummyCache | LocMemCache)
+
+
+def claim_state(state: str, *, lifetime: float) -> bool | None:
+    """Mark ``state`` as redeemed, atomically, for every worker sharing the cache.
+
+    The callback claims a flow's ``state`` before it redeems anything: of several callbacks
+    carrying the same ``state`` (a double click, a replay racing the first), only the one whose
+    claim succeeds goes on, wherever each is answered. ``add`` is atomic in Redis, Memcached and
+    the database cache, and within its process in a ``LocMemCache`` (which W002 flags outside
+    ``DEBUG``). The key is a digest: the ``state`` itself never reaches the cache.
+
+    :param state: the flow's ``state``.
+    :param lifetime: seconds to remember it: as long as the flow could still be redeemed.
+    :returns: True if claimed now; False if it was claimed before (a replay); None if the
+        cache stores nothing (``DummyCache``), so the caller must record the claim elsewhere.
+    """
+    cache = get_cache()
+    if isinstance(cache, DummyCache):
+        return None
+    digest = hashlib.sha256(state.encode("utf-8")).hexdigest()
+    return bool(cache.add(_SPENT_STATE_KEY.format(digest=digest), True, lifetime))

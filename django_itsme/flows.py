@@ -202,6 +202,17 @@ def save_flow(session: SessionBase, flow: SessionFlow) -> None:
 
 
 @sensitive_variables()
+def find_flow(session: SessionBase, state: str | None) -> SessionFlow | None:
+    """The flow started with ``state``, left in the session (see :func:`pop_flow`).
+
+    :returns: the flow; None if unknown, expired or unreadable.
+    """
+    if not state or SESSION_KEY not in session:
+        return None
+    return _flows(session, time.time()).get(state)
+
+
+@sensitive_variables()
 def pop_flow(session: SessionBase, state: str | None) -> SessionFlow | None:
     """Take the flow started with ``state`` out of the session.
 

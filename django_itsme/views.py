@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, cast
 from django.contrib.auth import login
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.backends.base import UpdateError
 from django.db import transaction
 from django.http import (
     Http404,
@@ -36,17 +37,19 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET
 
 from .backends import get_itsme_backend
-from .cache import read_request_object
+from .cache import claim_state, read_request_object
 from .conf import get_settings
 from .confirmations import finish_confirmation
 from .core.client import ItsmeClient
 from .core.errors import AuthorizationDenied, ItsmeError
 from .failures import failure_code, render_failure, render_unexpected_failure
 from .flows import (
+    FLOW_LIFETIME,
     LinkOwner,
     SessionFlow,
     begin_flow,
     check_link_owner,
+    find_flow,
     login_is_recent,
     only_pending_flow,
     pop_flow,
@@ -120,13 +123,21 @@ def callback(request: HttpRequest) -> HttpResponseBase:
         denied = ItsmeClient.read_callback_error(request.GET.dict())
         if denied is not None:
             return _stateless_error(request, denied)
-    flow = pop_flow(request.session, state)
+    flow = find_flow(request.session, state)
     if flow is None:
-        # No flow was consumed: nothing to save (a cookie-less hit must not create a session).
-        return render_failure(request, None, service=None, retry_url=reverse("itsme:login"))
-    # Persist the consumption now: SessionMiddleware does not save on 5xx answers, and a state
-    # must never be redeemable twice, whatever happens next.
-    request.session.save()
+        # Unreadable and expired flows are dropped; a cookie-less hit creates no session.
+        pop_flow(request.session, state)
+        return _unknown_state(request)
+    # One-time, whatever happens next: the claim is atomic for every worker sharing the cache,
+    # so of several copies of this callback that read the flow (a double click, a replay racing
+    # the first) only one goes on. The others change nothing, not even the session, which the
+    # one that goes on may already have replaced.
+    claimed = claim_state(flow.pending.state, lifetime=FLOW_LIFETIME)
+    if claimed is False:
+        return _unknown_state(request)
+    pop_flow(request.session, flow.pending.state)
+    if claimed is None and not _save_session(request):  # a cache that stores nothing
+        return _unknown_state(request)
     service = flow.service
     retry_url = _retry_url(flow)
     session_key = request.session.session_key
@@ -140,7 +151,26 @@ def callback(request: HttpRequest) -> HttpResponseBase:
             request.session.flush()
             request.user = AnonymousUser()
         response = render_unexpected_failure(request, exc, service=service, retry_url=retry_url)
+    if response.status_code >= 500 and request.session.session_key == session_key:
+        # SessionMiddleware saves nothing on a 5xx answer: the flow must still leave the session
+        # (the claim above may be evicted from the cache, or held by another process's memory).
+        _save_session(request)
     return _announce_finished(request, flow, response)
+
+
+def _unknown_state(request: HttpRequest) -> HttpResponseBase:
+    return render_failure(request, None, service=None, retry_url=reverse("itsme:login"))
+
+
+def _save_session(request: HttpRequest) -> bool:
+    """Save the session now; False when another request deleted it meanwhile (a logout, or the
+    login of a callback racing this one rotated it): whatever it held is gone with it."""
+    try:
+        request.session.save()
+    except UpdateError:
+        request.session.modified = False  # nothing left to save it to
+        return False
+    return True
 
 
 @sensitive_variables()
