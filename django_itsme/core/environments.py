@@ -5,6 +5,7 @@ Source: D-AUTH "itsme® Discovery Document" and the decrypted ID-token example (
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -51,7 +52,12 @@ def connection_host(url: object) -> str | None:
     :param url: an absolute URL.
     :returns: the lower-case host (IPv6 without brackets), or None.
     """
-    if not isinstance(url, str) or not _URL_CHARACTERS.fullmatch(url):
+    return _connection_host(url) if isinstance(url, str) else None
+
+
+@functools.lru_cache(maxsize=256)  # checked on every call to itsme: a handful of endpoints
+def _connection_host(url: str) -> str | None:
+    if not _URL_CHARACTERS.fullmatch(url):
         return None
     try:
         ours = urlsplit(url)

@@ -26,10 +26,14 @@ the per-call merging of session settings, which cost a login more than the call 
 from __future__ import annotations
 
 import contextlib
+import functools
+import heapq
 import ipaddress
+import itertools
 import os
 import socket
 import threading
+import time
 import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
@@ -68,12 +72,11 @@ class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
+        self.finished = False
         self._lock = threading.Lock()
         # Duplicated descriptors of the call's sockets: shutting one down stops the connection
         # even after TLS wrapping detached the original socket object; closed when the call ends.
         self._sockets: list[socket.socket] = []
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def watch(self, sock: socket.socket | None) -> None:
         if sock is None:
@@ -87,15 +90,18 @@ class _Deadline:
             if self.expired:
                 _shut_down(duplicate)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
+        """Called by the watchdog when the time is up (never after the call has finished)."""
         with self._lock:
+            if self.finished:
+                return
             self.expired = True
             for sock in self._sockets:
                 _shut_down(sock)
 
     def __enter__(self) -> _Deadline:
         _current.deadline = self
-        self._timer.start()
+        _WATCHDOG.watch(self, time.monotonic() + self.seconds)
         return self
 
     def __exit__(
@@ -104,12 +110,62 @@ class _Deadline:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._timer.cancel()
         _current.deadline = None
         with self._lock:
+            self.finished = True
             for sock in self._sockets:
                 sock.close()
             self._sockets.clear()
+
+
+class _Watchdog:
+    """One thread per process that expires the deadlines of calls still running when their time
+    is up (a thread started per call cost each call more than the rest of our own code in it).
+
+    Started on first use, and again in a forked worker, which inherits the structure but not the
+    thread. Finished calls leave their entry behind; it is dropped when its time comes, so the
+    heap holds at most the calls of one timeout's worth of time.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._order = itertools.count()
+        self._pid: int | None = None
+
+    def after_fork_in_child(self) -> None:
+        """A fresh lock and no thread: the parent's thread may have held the lock at the fork."""
+        self._condition = threading.Condition(threading.Lock())
+        self._heap = []
+        self._pid = None
+
+    def watch(self, deadline: _Deadline, when: float) -> None:
+        with self._condition:
+            if self._pid != os.getpid():
+                self._start()
+            heapq.heappush(self._heap, (when, next(self._order), deadline))
+            if self._heap[0][2] is deadline:
+                self._condition.notify()  # the earliest now: the thread must wake sooner
+
+    def _start(self) -> None:
+        self._pid = os.getpid()
+        thread = threading.Thread(target=self._run, name="django-itsme-http-deadlines")
+        thread.daemon = True
+        thread.start()
+
+    def _run(self) -> None:
+        pid = os.getpid()
+        with self._condition:
+            while self._pid == pid:
+                now = time.monotonic()
+                while self._heap and self._heap[0][0] <= now:
+                    heapq.heappop(self._heap)[2].expire()
+                wait = self._heap[0][0] - now if self._heap else None
+                self._condition.wait(wait)
+
+
+_WATCHDOG = _Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG.after_fork_in_child)
 
 
 def _shut_down(sock: socket.socket) -> None:
@@ -194,6 +250,7 @@ class Response:
         return self.body.decode("utf-8", errors="replace")
 
 
+@functools.lru_cache(maxsize=256)  # a handful of itsme endpoints, described on every call
 def describe_url(url: str) -> str:
     """The host and path of ``url``, without user name, query string or unprintable characters:
     safe to show in an error."""

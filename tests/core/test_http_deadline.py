@@ -7,6 +7,7 @@ by themselves; pytest-timeout (120 s) is the hang guard, the assertion is the ra
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -91,3 +92,66 @@ def test_redirects_are_not_followed() -> None:
         assert caught.value.status == 302
         assert redirecting.hits == ["/token"]
         assert elsewhere.hits == []
+
+
+def _deadline_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "django-itsme-http-deadlines"]
+
+
+def test_one_watchdog_thread_serves_every_call() -> None:
+    """A thread per call cost each call more than the rest of our own code in it."""
+    with PartnerHost() as host:
+        url = host.publish("/doc", "{}")
+        client = HttpClient(timeout=5)
+        before = threading.active_count()
+        for _ in range(20):
+            client.get(url, error=ProviderError)
+        assert len(_deadline_threads()) == 1
+        assert threading.active_count() <= before + 1
+
+
+def test_the_deadlines_of_concurrent_calls_are_each_kept() -> None:
+    """A short deadline behind a long one, in another thread, still fires on time."""
+    slow = TrickleServer("body")
+    fast = TrickleServer("headers")
+    outcome: dict[str, float] = {}
+
+    def call(name: str, url: str, timeout: float) -> None:
+        started = time.monotonic()
+        with pytest.raises(TransportTimeout):
+            HttpClient(timeout=timeout).get(url, error=ProviderError)
+        outcome[name] = time.monotonic() - started
+
+    try:
+        long_call = threading.Thread(target=call, args=("long", slow.url, 3.0))
+        long_call.start()
+        time.sleep(0.2)
+        call("short", fast.url, 0.5)
+        long_call.join(10)
+    finally:
+        slow.close()
+        fast.close()
+    assert 0.5 <= outcome["short"] < 2.0
+    assert 3.0 <= outcome["long"] < 4.5
+
+
+def test_a_forked_worker_gets_its_own_watchdog(trickle: TrickleServer) -> None:
+    """gunicorn forks workers from a master that may already have made calls: the child has no
+    watchdog thread until it makes one, and its deadlines fire."""
+    with PartnerHost() as host:
+        HttpClient(timeout=5).get(host.publish("/doc", "{}"), error=ProviderError)
+    assert len(_deadline_threads()) == 1
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the deadline fired within bounds
+        code = 1
+        try:
+            started = time.monotonic()
+            HttpClient(timeout=1).get(trickle.url, error=ProviderError)
+        except TransportTimeout:
+            code = 0 if time.monotonic() - started < 3 else 2
+        except BaseException:  # anything else is a failure, reported by the exit code
+            code = 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
