@@ -139,18 +139,19 @@ def callback(request: HttpRequest) -> HttpResponseBase:
     if claimed is None and not _save_session(request):  # a cache that stores nothing
         return _unknown_state(request)
     service = flow.service
-    retry_url = _retry_url(flow)
     session_key = request.session.session_key
     response: HttpResponseBase
     try:
         with transaction.atomic():  # a failure below undoes every database change it made
-            response = _finish(request, flow, retry_url)
+            response = _finish(request, flow)
     except Exception as exc:  # the last resort: a bug in a site's hook or receiver
         if request.session.session_key != session_key:
             # login() ran (it rotates the session key) before the failure: undo it.
             request.session.flush()
             request.user = AnonymousUser()
-        response = render_unexpected_failure(request, exc, service=service, retry_url=retry_url)
+        response = render_unexpected_failure(
+            request, exc, service=service, retry_url=_retry_url(flow)
+        )
     if response.status_code >= 500 and request.session.session_key == session_key:
         # SessionMiddleware saves nothing on a 5xx answer: the flow must still leave the session
         # (the claim above may be evicted from the cache, or held by another process's memory).
@@ -239,7 +240,7 @@ def _retry_url(flow: SessionFlow) -> str | None:
 
 
 @sensitive_variables()
-def _finish(request: HttpRequest, flow: SessionFlow, retry_url: str | None) -> HttpResponseBase:
+def _finish(request: HttpRequest, flow: SessionFlow) -> HttpResponseBase:
     """Redeem the flow: a Confirm transaction, a link, or a login."""
     if flow.confirmation is not None:
         return finish_confirmation(request, flow)
@@ -251,7 +252,7 @@ def _finish(request: HttpRequest, flow: SessionFlow, retry_url: str | None) -> H
         details = get_client().finish_flow(flow.pending, request.GET.dict())
         verified = backend.sign_in(request, details, service=flow.service, linking=linking)
     except ItsmeError as error:
-        return render_failure(request, error, service=flow.service, retry_url=retry_url)
+        return render_failure(request, error, service=flow.service, retry_url=_retry_url(flow))
     if not linking:
         # The sub's own user; another user's session is flushed by login(), with its data.
         login(request, cast("User", verified.user), backend=backend_path)

@@ -4,6 +4,7 @@ links to someone else, and an explicit link never takes a sub from another accou
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from django_itsme.errors import AlreadyLinked, NoAccount
-from django_itsme.identity import find_or_create_user, link_to_user
+from django_itsme.identity import find_or_create_user, link_to_user, record_login
 from django_itsme.models import ItsmeIdentity
 
 
@@ -162,3 +163,23 @@ def test_a_login_never_links_an_unknown_sub_to_an_existing_user() -> None:
     assert ItsmeIdentity.objects.get(user=ann).sub == "ann-sub"
     with pytest.raises(NoAccount):
         find_or_create_user("a-third", acr=None, create_users=False, make_user=make("x"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_login_records_its_time_and_level_on_its_identity_only() -> None:
+    """The prepared UPDATE of ``record_login`` writes what the ORM would, on one row."""
+    first = find_or_create_user("sub-1", acr="basic", create_users=True, make_user=make("u1"))
+    other = find_or_create_user("sub-2", acr="basic", create_users=True, make_user=make("u2"))
+    before = ItsmeIdentity.objects.get(sub="sub-2").last_login_at
+    when = datetime(2020, 2, 29, 23, 5, 7, 123456, tzinfo=UTC)
+    record_login(first.identity, now=when, level="advanced")
+    stored = ItsmeIdentity.objects.get(sub="sub-1")
+    assert (stored.last_login_at, stored.last_acr) == (when, "advanced")
+    assert (first.identity.last_login_at, first.identity.last_acr) == (when, "advanced")
+    untouched = ItsmeIdentity.objects.get(sub="sub-2")
+    assert (untouched.last_login_at, untouched.last_acr) == (before, "basic")
+    assert other.identity.pk == untouched.pk
+    again = find_or_create_user("sub-1", acr=None, create_users=True, make_user=make("u3"))
+    assert again.identity.last_acr == ""
+    assert ItsmeIdentity.objects.get(sub="sub-1").last_acr == ""
+    assert ItsmeIdentity.objects.get(sub="sub-1").last_login_at > when
