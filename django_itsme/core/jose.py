@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any, TypeAlias
 
 from jwcrypto import jwe, jwk, jws
@@ -332,22 +333,30 @@ def _open_jwe(token: str, header: Mapping[str, Any], key: jwk.JWK) -> str | None
         raise TokenDecryptionError("The decrypted token is not a compact JWT.") from exc
 
 
+#: The key-store failures met while opening the current token, in this context (thread or
+#: task): jwcrypto turns every exception of an unwrap into "no recipient matched", so
+#: :func:`_decrypt_with_store` collects them here to raise the store's own error.
+_UNWRAP_FAILURES: ContextVar[list[KeyStoreError] | None] = ContextVar(
+    "django_itsme_unwrap_failures", default=None
+)
+
+
 class _StoreUnwrapper:
     """Stands in for the RSA private key jwcrypto would unwrap the content key with: it asks the
-    store instead, and keeps a store failure so :func:`decrypt` can raise it (jwcrypto turns every
-    exception into "no recipient matched")."""
+    store instead, and records a store failure (see :data:`_UNWRAP_FAILURES`)."""
 
-    __slots__ = ("alg", "failure", "kid", "store")
+    __slots__ = ("alg", "kid", "store")
 
     def __init__(self, store: KeyStore, kid: str, alg: str) -> None:
         self.store, self.kid, self.alg = store, kid, alg
-        self.failure: KeyStoreError | None = None
 
     def decrypt(self, encrypted_key: bytes, _padding: object) -> bytes:
         try:
             return self.store.unwrap_key(self.kid, encrypted_key, alg=self.alg)
         except KeyStoreError as exc:
-            self.failure = exc
+            failures = _UNWRAP_FAILURES.get()
+            if failures is not None:
+                failures.append(exc)
             raise
 
 
@@ -364,6 +373,23 @@ class _StoreKey(jwk.JWK):  # type: ignore[misc]
         return super().get_op_key(operation, arg)
 
 
+#: Store keys already built, by (store, kid, alg): parsing the public JWK again cost each
+#: decryption a tenth of a millisecond. They hold no per-call state (see _UNWRAP_FAILURES).
+_STORE_KEYS: dict[tuple[int, str, str], _StoreKey] = {}
+_STORE_KEYS_MAX = 64
+
+
+def _store_key(store: KeyStore, kid: str, alg: str) -> _StoreKey:
+    found = _STORE_KEYS.get((id(store), kid, alg))
+    if found is not None and found._unwrapper.store is store:  # not a reused id
+        return found
+    key = _StoreKey(_StoreUnwrapper(store, kid, alg), **store.public_jwk(kid))
+    if len(_STORE_KEYS) >= _STORE_KEYS_MAX:
+        _STORE_KEYS.clear()
+    _STORE_KEYS[(id(store), kid, alg)] = key
+    return key
+
+
 def _decrypt_with_store(token: str, header: Mapping[str, Any], store: KeyStore) -> str:
     kid = header.get("kid")
     usable = store.decryption_kids
@@ -374,10 +400,14 @@ def _decrypt_with_store(token: str, header: Mapping[str, Any], store: KeyStore) 
     else:
         candidates = usable
     for candidate in candidates:
-        unwrapper = _StoreUnwrapper(store, candidate, header["alg"])
-        payload = _open_jwe(token, header, _StoreKey(unwrapper, **store.public_jwk(candidate)))
-        if unwrapper.failure is not None:
-            raise unwrapper.failure from None
+        failures: list[KeyStoreError] = []
+        collecting = _UNWRAP_FAILURES.set(failures)
+        try:
+            payload = _open_jwe(token, header, _store_key(store, candidate, header["alg"]))
+        finally:
+            _UNWRAP_FAILURES.reset(collecting)
+        if failures:
+            raise failures[0] from None
         if payload is not None:
             return payload
     raise TokenDecryptionError("The token could not be decrypted with our keys.")

@@ -47,13 +47,15 @@ def test_a_steady_login_makes_only_the_token_call(report: dict[str, object]) -> 
 def test_a_login_writes_no_more_than_django_itself(report: dict[str, object]) -> None:
     commits = report["site: database commits per login"]
     assert isinstance(commits, int)
-    assert commits <= 4
+    # the start's new session, the login's transaction, Django's save of the new session: the
+    # one-time state is claimed in the cache, not by a session save of its own
+    assert commits <= 3
     baseline = report["baseline: database commits"]
     assert isinstance(baseline, int)
     assert commits <= baseline
     statements = report["site: SQL statements per login"]
     assert isinstance(statements, int)
-    assert statements <= 20
+    assert statements <= 18
 
 
 def test_the_identity_lookup_uses_the_unique_index_on_sub(report: dict[str, object]) -> None:
