@@ -120,7 +120,7 @@ class _Deadline:
 
 class _Watchdog:
     """One thread per process that expires the deadlines of calls still running when their time
-    is up (a thread started per call cost each call more than the rest of our own code in it).
+    is up (a ``threading.Timer`` per call started and stopped a thread for every call to itsme).
 
     Started on first use, and again in a forked worker, which inherits the structure but not the
     thread. Finished calls leave their entry behind; it is dropped when its time comes, so the
