@@ -20,6 +20,8 @@ from typing import Any
 from django.contrib.sessions.backends import db
 
 _barrier: threading.Barrier | None = None
+_arrivals = 0  # loads still expected at the barrier; any later load goes straight through
+_lock = threading.Lock()
 _turn = threading.Lock()
 _mine = threading.local()
 
@@ -27,13 +29,16 @@ _mine = threading.local()
 def arm(parties: int) -> None:
     """Make the next ``parties`` session loads wait for each other (5 s at most), then take
     turns."""
-    global _barrier  # noqa: PLW0603 - one switch for the test process
-    _barrier = threading.Barrier(parties, timeout=5)
+    global _barrier, _arrivals  # noqa: PLW0603 - one switch for the test process
+    with _lock:
+        _barrier = threading.Barrier(parties, timeout=5)
+        _arrivals = parties
 
 
 def disarm() -> None:
-    global _barrier  # noqa: PLW0603
-    _barrier = None
+    global _barrier, _arrivals
+    with _lock:
+        _barrier, _arrivals = None, 0
 
 
 def end_turn() -> None:
@@ -45,8 +50,12 @@ def end_turn() -> None:
 
 class SessionStore(db.SessionStore):
     def load(self) -> dict[str, Any]:
+        global _arrivals  # noqa: PLW0603
         data = super().load()
-        barrier = _barrier
+        with _lock:
+            barrier = _barrier if _arrivals > 0 else None
+            if barrier is not None:
+                _arrivals -= 1
         if barrier is not None:
             barrier.wait()
             _turn.acquire(timeout=30)
