@@ -1,7 +1,8 @@
 """What a failed itsme flow looks like: status, page text, one log line and a signal.
 
 Every failure, whatever raised it, ends here: a friendly, translatable page with a retry link,
-the status below, exactly one WARNING line on the ``django_itsme`` logger naming the error code,
+the status below, exactly one WARNING line on the ``django_itsme`` logger naming the error code
+(within a budget per code and minute, so that a flood writes a bounded log: log_budget.py),
 and the ``login_failed`` signal. Nothing else changes: no user, no identity, no login session.
 An exception that is no :class:`~django_itsme.core.errors.ItsmeError` (a bug in a site's hook or
 receiver) ends here too, through :func:`render_unexpected_failure`: one ERROR line instead.
@@ -29,6 +30,7 @@ from .core.errors import (
 )
 from .core.oauth_errors import AUTHORIZATION_ERRORS, TOKEN_ERRORS, ErrorKind
 from .core.userinfo import INVALID_TOKEN_CODE
+from .log_budget import FAILURE_LOG_BUDGET
 from .logsafe import quote_for_log
 from .signals import login_failed
 
@@ -234,14 +236,18 @@ def render_failure(
         detail += f" description={quote_for_log(description)}"
     if state_missing:
         detail += " state=missing"
-    logger.warning(
-        "itsme flow failed: code=%s service=%s status=%s error=%s%s",
-        quote_for_log(code),
-        quote_for_log(service),
-        failure.status,
-        type(error).__name__ if error is not None else "-",
-        detail,
-    )
+    left_out = FAILURE_LOG_BUDGET.take(code)  # a flood writes a bounded log (log_budget.py)
+    if left_out is not None:
+        if left_out:
+            detail += f" suppressed={left_out}"
+        logger.warning(
+            "itsme flow failed: code=%s service=%s status=%s error=%s%s",
+            quote_for_log(code),
+            quote_for_log(service),
+            failure.status,
+            type(error).__name__ if error is not None else "-",
+            detail,
+        )
     admin = AdminDetail(
         error=itsme_error if provider_text else None,
         description=description if provider_text else None,

@@ -21,6 +21,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from django_itsme.itsme_client import clear_client
+from django_itsme.log_budget import FAILURE_LOG_BUDGET
 from django_itsme.signals import identity_verified, login_failed
 from django_itsme.simulator import IDENTITIES, RegisteredClient, Simulator
 
@@ -60,6 +61,14 @@ def verifications() -> Iterator[list[dict[str, Any]]]:
 
 def sub_of(identity: str) -> str:
     return IDENTITIES[identity].sub_for(CLIENT_ID)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_log_budget() -> Iterator[None]:
+    """Each test starts with the whole failure-line budget (log_budget.py)."""
+    FAILURE_LOG_BUDGET.reset()
+    yield
+    FAILURE_LOG_BUDGET.reset()
 
 
 @pytest.fixture(autouse=True)
