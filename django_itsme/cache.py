@@ -9,6 +9,7 @@ protocol asks for.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.core.cache.backends.locmem import LocMemCache
 
 from .conf import get_settings
 from .core.authorize import REQUEST_OBJECT_LIFETIME
+from .logsafe import quote_for_log
 
 __all__ = [
     "SharedCache",
@@ -28,6 +30,8 @@ __all__ = [
     "read_request_object",
     "store_request_object",
 ]
+
+logger = logging.getLogger("django_itsme")
 
 _REQUEST_OBJECT_KEY = "django-itsme:request-object:{token}"
 _SPENT_STATE_KEY = "django-itsme:spent-state:{digest}"
@@ -108,10 +112,18 @@ def claim_state(state: str, *, lifetime: float) -> bool | None:
     :param state: the flow's ``state``.
     :param lifetime: seconds to remember it: as long as the flow could still be redeemed.
     :returns: True if claimed now; False if it was claimed before (a replay); None if the
-        cache stores nothing (``DummyCache``), so the caller must record the claim elsewhere.
+        cache stores nothing (``DummyCache``) or cannot be reached now, so the caller must record
+        the claim elsewhere.
     """
     cache = get_cache()
     if isinstance(cache, DummyCache):
         return None
     digest = hashlib.sha256(state.encode("utf-8")).hexdigest()
-    return bool(cache.add(_SPENT_STATE_KEY.format(digest=digest), True, lifetime))
+    try:
+        return bool(cache.add(_SPENT_STATE_KEY.format(digest=digest), True, lifetime))
+    except Exception as exc:  # each cache client raises its own errors
+        logger.warning(
+            "itsme could not claim a state in the cache (the session records it): error=%s",
+            quote_for_log(type(exc).__name__),
+        )
+        return None

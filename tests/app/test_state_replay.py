@@ -113,3 +113,22 @@ def test_a_state_stays_spent_when_the_session_could_not_record_it(
     assert browser.finish(params).status_code == 400
     assert simulator.count("/token") == 1
     assert [f["code"] for f in failures] == ["token_endpoint_error", "unknown_state"]
+
+
+def test_a_cache_that_cannot_claim_falls_back_to_the_session(
+    browser: Browser,
+    simulator: Simulator,
+    settings: SettingsWrapper,
+    failures: list[dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An outage of the cache during the claim is no 500: the session records the spent
+    state before anything is redeemed, as with a cache that stores nothing."""
+    broken = {"BACKEND": "tests.app.broken_cache.AddFailsCache"}
+    settings.CACHES = {**settings.CACHES, "broken": broken}
+    set_itsme(settings, CACHE="broken", FLOW_START_LIMIT=None)
+    params = browser.at_itsme(browser.start())
+    assert browser.finish(params).status_code == 302
+    assert "_auth_user_id" in browser.client.session
+    assert failures == []
+    assert any("CacheUnreachable" in r.getMessage() for r in caplog.records)
