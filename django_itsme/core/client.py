@@ -367,7 +367,7 @@ class ItsmeClient:
         chosen = self.config.service(service) if service else None
         required_acr = acr if acr is not None else (chosen.acr if chosen else None)
         metadata = self.provider_metadata()
-        keys = self.provider_keys(metadata)
+        keys = self.provider_keys(metadata).read_once()  # one read of the set for this step
         secret = self._shared_secret()
         # What itsme's answers may be opened with (protocol notes §8.1). private_key_jwt: RSA-OAEP*
         # to our enc keys, RS256 by itsme's keys, nothing else. Client secret (D-AUTH "Secret key

@@ -25,7 +25,7 @@ from .jose import ALLOWED_JWE_ALGORITHMS
 from .key_store import PRIVATE_MEMBERS
 from .provider_json import FOREIGN_ERRORS, parse_json
 
-__all__ = ["JWKS_REFETCH_COOLDOWN", "JWKS_TTL", "ProviderKeys"]
+__all__ = ["JWKS_REFETCH_COOLDOWN", "JWKS_TTL", "ProviderKeys", "StepKeys"]
 
 #: Seconds a fetched key set is reused. Rotation is covered by the refetch on an unknown kid, so
 #: this only bounds how long a removed (e.g. compromised) key keeps being trusted.
@@ -66,12 +66,21 @@ class ProviderKeys:
 
         :raises ProviderKeysError: no such key, even after a refetch.
         """
-        key = self._keys(refresh=False)[0].get(kid)
+        return self._signing_key(kid, self._keys(refresh=False)[0])
+
+    def _signing_key(self, kid: str, known: Mapping[str, jwk.JWK]) -> jwk.JWK:
+        key = known.get(kid)
         if key is None:
             key = self._keys(refresh=True)[0].get(kid)
         if key is None or key.get("use") not in (None, "sig"):
             raise ProviderKeysError("The provider's key set has no signing key for this token.")
         return key
+
+    def read_once(self) -> StepKeys:
+        """The key set as one step of a flow sees it: read from the shared cache at its first use
+        and kept for the step (each read is a round trip with Redis), refetched as
+        :meth:`signing_key` does for a ``kid`` it lacks."""
+        return StepKeys(self)
 
     def encryption_key(self) -> jwk.JWK:
         """The provider's ``enc`` key request objects are encrypted to (D-AREQ, D-JOSE).
@@ -95,8 +104,7 @@ class ProviderKeys:
 
     def public_jwk(self, kid: str) -> dict[str, Any]:
         """The public JWK of ``kid`` as a dict (kept with evidence, for offline re-verification)."""
-        exported: dict[str, Any] = self.signing_key(kid).export_public(as_dict=True)
-        return exported
+        return self.read_once().public_jwk(kid)
 
     def _keys(self, *, refresh: bool) -> tuple[Mapping[str, jwk.JWK], list[jwk.JWK]]:
         raw = self._cache.get(self._cache_key)
@@ -124,6 +132,27 @@ class ProviderKeys:
                 self._parsed_all = keys
                 self._parsed_for = raw
             return self._parsed, self._parsed_all
+
+
+class StepKeys:
+    """itsme's signing keys for one step (:meth:`ProviderKeys.read_once`)."""
+
+    __slots__ = ("_known", "_source")
+
+    def __init__(self, source: ProviderKeys) -> None:
+        self._source = source
+        self._known: Mapping[str, jwk.JWK] | None = None
+
+    def signing_key(self, kid: str) -> jwk.JWK:
+        """See :meth:`ProviderKeys.signing_key`."""
+        if self._known is None:
+            self._known = self._source._keys(refresh=False)[0]
+        return self._source._signing_key(kid, self._known)
+
+    def public_jwk(self, kid: str) -> dict[str, Any]:
+        """See :meth:`ProviderKeys.public_jwk`."""
+        exported: dict[str, Any] = self.signing_key(kid).export_public(as_dict=True)
+        return exported
 
 
 def _parse_public_keys(raw: str, *, on_error: Callable[[str], ItsmeError]) -> list[jwk.JWK]:

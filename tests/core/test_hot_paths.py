@@ -113,3 +113,21 @@ def test_each_step_reads_the_discovery_document_once(simulator: Simulator) -> No
     cache.reads.clear()
     client.finish_flow(auth.pending(), params)
     assert cache.reads["discovery"] == 1
+
+
+@pytest.mark.parametrize("service", ["login", "share"])
+def test_each_step_reads_itsme_keys_once(simulator: Simulator, service: str) -> None:
+    # The same for itsme's key set: the ID token (and userinfo, when it is read) are verified,
+    # and the key kept with the details, from one read of the set.
+    cache = CountingCache()
+    client = make_client(simulator, cache=cache)
+    client.provider_keys().encryption_key()
+    cache.reads.clear()
+    auth = client.build_authentication_request(service)
+    assert cache.reads["jwks"] == 1
+    params = follow(auth).params
+    cache.reads.clear()
+    details = client.finish_flow(auth.pending(), params, fetch_userinfo=service == "share")
+    assert cache.reads["jwks"] == 1
+    assert details.signing_key["kid"] == details.id_token.header["kid"]
+    assert "d" not in details.signing_key
