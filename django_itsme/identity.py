@@ -157,7 +157,7 @@ def _link_once(sub: str, *, user: AbstractBaseUser, level: str) -> LinkResult:
 def record_login(identity: ItsmeIdentity, *, now: datetime, level: str) -> None:
     """Store the time and level of this login on ``identity`` (in the database and the object).
 
-    The statement is written once per database connection from the model's own metadata, and
+    The statement is written once per database alias from the model's own metadata, and
     its values go through the fields' own conversions: the same ``UPDATE ... WHERE pk`` the ORM
     would send, without compiling it again on every login (the compilation cost a login more
     than the statement itself; issue 12).
