@@ -15,15 +15,15 @@ is published first and signs after its date, a retiring encryption key decrypts 
 One logged-in session is kept per process and used under a lock (a PKCS#11 session runs one
 operation at a time). A pool of sessions would not be safe: python-pkcs11 initialises the library
 with ``C_Initialize(NULL)``, which tells it that the application never calls it from several
-threads at once (PKCS#11 v2.40, C_Initialize), so the calls of one process stay serialised; scale
-with processes (gunicorn workers), each with its own session. A process started by ``fork``
-(gunicorn workers) opens its own session at its first use. A session the token dropped (token
-removed, HSM restarted) is reopened once before the operation fails with
+threads at once (PKCS#11 v2.40, C_Initialize), so the calls of one process stay serialised, those
+of all its stores under one lock; scale with processes (gunicorn workers), each with its own
+session. A process started by ``fork`` opens its own session at its first use. A session the token
+dropped (token removed, HSM restarted) is reopened once before the operation fails with
 :class:`~.key_store.KeyStoreError`. PKCS#11 login belongs to the application, not the session
-(PKCS#11 v2.40 §5.6): while one session of this process is logged in to a token, another one
-shares that login, so a second store on the same token is not asked for its PIN again. The PIN
-is read once from an environment variable or a file; it is never logged, never in a message and
-never in ``repr``.
+(PKCS#11 v2.40 §5.6): while one session of this process is logged in to a token, another one shares
+that login, so a second store on the same token is not asked for its PIN again. The PIN is read
+once from an environment variable or a file; it is never logged, never in a message and never in
+``repr``.
 
 Needs ``python-pkcs11`` (``pip install django-itsme[hsm]``); imported only when a store is opened.
 """
@@ -121,6 +121,11 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+#: Held around every call into a PKCS#11 library, by every store of this process: the library was
+#: initialised for one thread at a time (module docstring).
+_LIBRARY_CALLS = threading.Lock()
+
+
 class Pkcs11KeyStore:
     """Sign and decrypt with keys that never leave a PKCS#11 token (module docstring).
 
@@ -167,7 +172,7 @@ class Pkcs11KeyStore:
         self._pin = pin
         self._entries = tuple(entries)
         self._enc_alg = enc_alg
-        self._lock = threading.Lock()
+        self._lock = _LIBRARY_CALLS  # shared by every store of the process (module docstring)
         self._session: Any = None
         self._pid = 0
         self._private: dict[str, Any] = {}
