@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -284,3 +285,27 @@ def test_a_forked_worker_signs_and_decrypts_with_its_own_session(store: Pkcs11Ke
     assert os.waitstatus_to_exitcode(status) == 0
     # The master's own session still works after its worker used the token.
     assert jose.verify(jose.sign(CLAIMS, store), published.__getitem__).claims == CLAIMS
+
+
+def test_every_store_of_a_process_calls_the_library_one_thread_at_a_time(
+    store: Pkcs11KeyStore, token: Token
+) -> None:
+    """python-pkcs11 initialises the library with C_Initialize(NULL): no two threads may call it
+    at once, whichever store they go through. Threads signing through two stores all succeed."""
+    second, _ = Pkcs11KeyStore.open(token.setting())
+    assert second is not None
+    assert second._lock is store._lock
+    signatures: list[bytes] = []
+
+    def sign(through: Pkcs11KeyStore) -> None:
+        for _ in range(20):
+            signatures.append(through.sign(b"a.b", kid=SIG, alg="RS256"))
+
+    threads = [threading.Thread(target=sign, args=(s,)) for s in (store, second) * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    second.close()
+    assert len(signatures) == 120
+    assert len(set(signatures)) == 1  # RS256 is deterministic: the same key, the same input
