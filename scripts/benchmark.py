@@ -25,7 +25,9 @@ threads, so its work is not counted. Two references are measured the same way:
 * the Django baseline: two requests through the same middleware that only write a value to the
   session, then read it back, look the user up and call ``login()``.
 
-``site / (floor + baseline)`` says what django-itsme adds on top of what cannot be avoided.
+``site / (floor + baseline)`` says what django-itsme adds on top of what cannot be avoided: the
+ratio of the three medians, and the quartiles of the same ratio taken round by round (how much
+one run can be trusted on a machine whose load moves).
 """
 
 from __future__ import annotations
@@ -573,20 +575,35 @@ def run_site(rounds: int, identities: int) -> dict[str, Any]:
                 samples["site"].append(site_flow(service))
                 samples["floor"].append(thread_cpu(floor_once))
                 samples["baseline"].append(baseline_flow())
-            site, floor, baseline = (
-                round(statistics.median(samples[name]) * 1000, 3)
-                for name in ("site", "floor", "baseline")
-            )
             label = "login" if service == "login" else "share-data flow"
-            results[f"site CPU per {label}"] = site
-            results[f"floor: jwcrypto only, {label}"] = floor
-            results[f"baseline: session write + login(), {label} round"] = baseline
-            results[f"ratio site / (floor + baseline), {label}"] = round(
-                site / (floor + baseline), 2
-            )
+            results.update(figures(samples, label))
     jwks_server.shutdown()
     jwks_server.server_close()
     return results
+
+
+def figures(samples: dict[str, list[float]], label: str) -> dict[str, Any]:
+    """The medians of interleaved ``site``, ``floor`` and ``baseline`` samples (seconds), in
+    milliseconds, their ratio, and the quartiles of the same ratio taken round by round (each
+    round's three samples are taken together, so a busy moment weighs on all three): they show
+    how far one run can be trusted on a machine whose load moves."""
+    site, floor, baseline = (
+        round(statistics.median(samples[name]) * 1000, 3) for name in ("site", "floor", "baseline")
+    )
+    per_round = [
+        s / (f + b)
+        for s, f, b in zip(samples["site"], samples["floor"], samples["baseline"], strict=True)
+    ]
+    quartiles = statistics.quantiles(per_round, n=4) if len(per_round) > 1 else per_round * 3
+    return {
+        f"site CPU per {label}": site,
+        f"floor: jwcrypto only, {label}": floor,
+        f"baseline: session write + login(), {label} round": baseline,
+        f"ratio site / (floor + baseline), {label}": round(site / (floor + baseline), 2),
+        f"ratio per round, {label}: p25 / median / p75": " / ".join(
+            f"{value:.2f}" for value in quartiles
+        ),
+    }
 
 
 def _calls(itsme: Simulator) -> int:

@@ -77,3 +77,7 @@ def test_the_figures_are_printed(report: dict[str, object]) -> None:
             value = report[name]
             assert isinstance(value, float)
             assert value > 0
+        p25, median, p75 = map(
+            float, str(report[f"ratio per round, {label}: p25 / median / p75"]).split(" / ")
+        )
+        assert 0 < p25 <= median <= p75
