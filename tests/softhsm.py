@@ -118,34 +118,19 @@ def _make_token() -> Token:
             capture_output=True,
             timeout=60,
         )
-    create_keys(
-        module=module,
-        token_label=SESSION_TOKEN,
-        pin=PIN,
-        labels={"sig": SIG, "enc": ENC},
-        bits=2048,
-    )
-    create_keys(
-        module=module,
-        token_label=OTHER_TOKEN,
-        pin=PIN,
-        labels={"sig": OTHER_SIG, "enc": OTHER_ENC},
-        bits=2048,
-    )
-    create_keys(
-        module=module,
-        token_label=TOKEN_LABEL,
-        pin=PIN,
-        labels={"sig": SIG, "enc": ENC},
-        bits=2048,
-    )
-    create_keys(
-        module=module,
-        token_label=TOKEN_LABEL,
-        pin=PIN,
-        labels={"sig": SIG_NEXT, "enc": ENC_NEXT},
-        bits=2048,
-    )
+    for token_label, sig, enc in (
+        (SESSION_TOKEN, SIG, ENC),
+        (OTHER_TOKEN, OTHER_SIG, OTHER_ENC),
+        (TOKEN_LABEL, SIG, ENC),
+        (TOKEN_LABEL, SIG_NEXT, ENC_NEXT),
+    ):
+        create_keys(
+            module=module,
+            token_label=token_label,
+            pin=PIN,
+            labels={"sig": sig, "enc": enc},
+            bits=2048,
+        )
     _make_extractable(module)
     return Token(module, directory)
 
