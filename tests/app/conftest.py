@@ -110,7 +110,8 @@ def itsme(
     caches["default"].clear()
     clear_client()
     yield config
-    caches["default"].clear()
+    for cache in caches.all(initialized_only=True):  # and any alias the test added
+        cache.clear()
     clear_client()
 
 

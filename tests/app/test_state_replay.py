@@ -123,7 +123,9 @@ def test_a_cache_that_cannot_claim_falls_back_to_the_session(
 ) -> None:
     """An outage of the cache during the claim is no 500: the session records the spent
     state before anything is redeemed, as with a cache that stores nothing."""
-    broken = {"BACKEND": "tests.app.broken_cache.AddFailsCache"}
+    # Its own store: a LocMemCache without LOCATION shares the one of every other such alias,
+    # where an earlier test may have left another simulator's keys.
+    broken = {"BACKEND": "tests.app.broken_cache.AddFailsCache", "LOCATION": "state-replay"}
     settings.CACHES = {**settings.CACHES, "broken": broken}
     set_itsme(settings, CACHE="broken", FLOW_START_LIMIT=None)
     params = browser.at_itsme(browser.start())
