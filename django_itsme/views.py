@@ -185,9 +185,12 @@ def _stateless_error(request: HttpRequest, denied: AuthorizationDenied) -> HttpR
     error, and itsme's description is logged. It is shown on the page only when attributed: a
     crafted link, which anyone can send, cannot put its text on the site's page. A pending
     Confirm flow is never ended this way: its refusal is recorded as evidence, which an answer
-    without ``state`` cannot give.
+    without ``state`` cannot give. A refused request object with a flow pending drops the cached
+    key set of itsme (:meth:`~django_itsme.core.client.ItsmeClient.note_refusal`).
     """
     only = only_pending_flow(request.session)
+    if only is not None:  # the refusal of a flow of the visitor's own: it may mean that
+        get_client().note_refusal(denied)  # itsme replaced its key (a forged one costs nothing)
     if only is None or only.confirmation is not None:
         return render_failure(
             request,

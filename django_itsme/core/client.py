@@ -44,6 +44,7 @@ from .id_token import validate_id_token_claims
 from .identity_claims import IdentityClaims, parse_identity_claims
 from .jwks import JWKS_TTL, ProviderKeys
 from .keys import KeySource
+from .oauth_errors import REQUEST_OBJECT_ERRORS
 from .picture import fetch_picture
 from .pkce import generate_code_verifier
 from .services import AcrLevel, Service
@@ -490,7 +491,32 @@ class ItsmeClient:
         :raises StateMismatch: ``state`` missing or different (``invalid_state``).
         :raises AuthorizationDenied: itsme returned an ``error``.
         """
-        return parse_authorization_response(params, expected_state=expected_state)
+        try:
+            return parse_authorization_response(params, expected_state=expected_state)
+        except AuthorizationDenied as denied:  # this flow's own answer: its state matched
+            self.note_refusal(denied)
+            raise
+
+    def note_refusal(self, denied: AuthorizationDenied) -> bool:
+        """Learn from itsme's refusal of one of our flows.
+
+        A refused request object (``invalid_request_object``, ``invalid_request_uri``) may mean
+        that itsme replaced its encryption key: the cached key set is dropped, so the next flow
+        encrypts to the key itsme publishes now, not to the old one until the copy expires (an
+        hour). Call it only for a refusal that belongs to a flow of the caller (its ``state``
+        matched, or it was the visitor's one pending flow): anyone can send a refusal to the
+        callback. A flood costs at most one fetch per :data:`.jwks.JWKS_REFETCH_COOLDOWN`.
+        :meth:`parse_callback` calls it; an answer without ``state`` is the caller's to attribute.
+
+        :param denied: the refusal.
+        :returns: True if the key set will be fetched again at its next use.
+        """
+        if denied.error not in REQUEST_OBJECT_ERRORS:
+            return False
+        try:
+            return self.provider_keys().refetch_soon()
+        except Exception:  # discovery or the cache unreachable: the refusal is reported anyway
+            return False
 
     @staticmethod
     def read_callback_error(params: Mapping[str, str]) -> AuthorizationDenied | None:

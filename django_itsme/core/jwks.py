@@ -1,10 +1,12 @@
-"""The provider's public keys: cached, shared, refetched exactly once on an unknown ``kid``.
+"""The provider's public keys: cached, shared, refetched once on an unknown ``kid`` or a refusal.
 
 itsme signs ID tokens and userinfo with a key named by ``kid`` in its ``jwks_uri`` set (D-JOSE §3),
 and we encrypt request objects to its ``use: enc`` key (D-AREQ). Keys rotate: a token naming a
 ``kid`` we have not seen makes us fetch the set once more before giving up (OIDC Core §10.1.1),
 at most once per :data:`JWKS_REFETCH_COOLDOWN` for all workers sharing the cache: tokens with
 made-up ``kid`` values must not turn into one call to itsme each (security review, issue 9).
+When itsme refuses a request object we encrypted to its key, the set is dropped so the next flow
+fetches it (:meth:`ProviderKeys.refetch_soon`), under the same limit.
 """
 
 from __future__ import annotations
@@ -96,6 +98,22 @@ class ProviderKeys:
                 ):
                     return key
         raise ProviderKeysError("The provider's key set has no RSA encryption key.")
+
+    def refetch_soon(self) -> bool:
+        """Drop the shared copy of the set, so that its next use fetches it again.
+
+        For when itsme refused what we encrypted to a key of that copy: itsme may have replaced
+        its encryption key, and the copy would keep naming the old one until it expires. Limited
+        like the refetch for an unknown ``kid``, with which it shares the cooldown: at most once
+        per :data:`JWKS_REFETCH_COOLDOWN` for every worker sharing the cache.
+
+        :returns: True if dropped now; False within the cooldown (nothing changes).
+        """
+        if self._cache.get(self._refetched_key) is not None:
+            return False
+        self._cache.set(self._refetched_key, True, JWKS_REFETCH_COOLDOWN)
+        self._cache.delete(self._cache_key)
+        return True
 
     def public_keys(self) -> list[dict[str, Any]]:
         """Every usable key of the set, public members only (for reports such as

@@ -31,6 +31,7 @@ from .provider_json import MAX_JSON_DEPTH, text_depth
 __all__ = [
     "AUTHORIZATION_ERRORS",
     "MAX_ERROR_BODY_BYTES",
+    "REQUEST_OBJECT_ERRORS",
     "TOKEN_ERRORS",
     "ErrorKind",
     "authorization_error_kind",
@@ -78,6 +79,11 @@ AUTHORIZATION_ERRORS: Mapping[str, ErrorKind] = {
     # D-AUTH lists it on the authorization page too: a code that cannot be used (any more).
     "invalid_grant": "expired",
 }
+
+#: The authorization errors that refuse the request object itself (its encryption, signature,
+#: ``aud`` or ``request_uri``, RFC 9101 §6.3): itsme could not read it, so no ``state`` comes back
+#: (protocol notes §9.1), and a key set cached from before itsme replaced its key may be the cause.
+REQUEST_OBJECT_ERRORS: frozenset[str] = frozenset({"invalid_request_object", "invalid_request_uri"})
 
 #: Every ``error`` the token endpoint may answer (D-AUTH; RFC 6749 §5.2) and who must act:
 #: ``invalid_grant`` is an expired, used or mismatched code (start again), the others mean our

@@ -15,7 +15,7 @@ from django.utils.html import escape
 
 from django_itsme.models import Confirmation, ItsmeIdentity
 from django_itsme.simulator import Simulator
-from tests.app.conftest import Browser
+from tests.app.conftest import Browser, set_itsme
 
 pytestmark = pytest.mark.simulator
 
@@ -296,6 +296,76 @@ def test_crafted_description_is_quoted_escaped_and_cut(
     assert "&lt;script&gt;" in response.content.decode()
     assert "x" * 201 not in response.content.decode()
     assert "x" * 201 not in line
+
+
+# ------------------------------------------------------------------ itsme's encryption key changed
+def test_after_itsme_drops_its_encryption_key_the_next_attempt_succeeds(
+    browser: Browser, simulator: Simulator, failures: Any
+) -> None:
+    # itsme replaced its encryption key and no longer reads objects made for the old one. The
+    # refusal makes the site fetch itsme's key set again: "Try again" works at once, not after
+    # the cached set expires (an hour).
+    url = browser.start()
+    simulator.rotate_keys(keep_old_encryption_key=False)
+    assert browser.finish(browser.at_itsme(url)).status_code == 503
+    assert simulator.count("/jwkSet") == 1
+    assert browser.flow().status_code == 302
+    assert "_auth_user_id" in browser.client.session
+    assert simulator.count("/jwkSet") == 2
+    assert [f["code"] for f in failures] == ["invalid_request_object"]
+
+
+@pytest.mark.parametrize("error", OBJECT_ERRORS)
+def test_a_refused_request_object_with_state_refetches_the_key_set_too(
+    browser: Browser, simulator: Simulator, error: str
+) -> None:
+    # A provider that echoes the flow's state with its refusal (itsme cannot, §9.1; the core
+    # must not depend on which path the refusal takes).
+    browser.start()
+    (state,) = pending(browser)
+    assert browser.finish({"error": error, "state": state}).status_code == 503
+    assert browser.flow().status_code == 302
+    assert simulator.count("/jwkSet") == 2
+
+
+def test_other_refusals_keep_the_key_set(browser: Browser, simulator: Simulator) -> None:
+    simulator.faults.authorization_error = "access_denied"
+    assert browser.flow().status_code == 403
+    simulator.faults.authorization_error = None
+    assert browser.flow().status_code == 302
+    assert simulator.count("/jwkSet") == 1
+
+
+@pytest.mark.attack
+def test_a_forged_refusal_without_a_flow_costs_itsme_nothing(
+    browser: Browser, simulator: Simulator
+) -> None:
+    # Anyone can send the callback an error; one that belongs to no flow of the visitor's own
+    # session makes no call to itsme, however many are sent.
+    assert browser.flow().status_code == 302
+    for _ in range(20):
+        stranger = Client()
+        answer = stranger.get(
+            "/itsme/callback/", {"error": "invalid_request_object"}, HTTP_HOST=browser.host
+        )
+        assert answer.status_code == 503
+    assert browser.flow().status_code == 302
+    assert simulator.count("/jwkSet") == 1
+
+
+@pytest.mark.attack
+def test_a_flood_of_refusals_refetches_the_key_set_once_a_minute(
+    browser: Browser, simulator: Simulator, settings: Any
+) -> None:
+    # A visitor may start flows and send back refusals for each: together they make at most one
+    # extra fetch per cooldown, for every worker sharing the cache.
+    set_itsme(settings, FLOW_START_LIMIT=None)
+    for _ in range(30):
+        browser.start()
+        answer = browser.get("/itsme/callback/", data={"error": "invalid_request_object"})
+        assert answer.status_code == 503
+    assert browser.flow().status_code == 302
+    assert simulator.count("/jwkSet") == 2
 
 
 # ------------------------------------------------------------------ token endpoint

@@ -1,4 +1,5 @@
-"""Unknown-kid refetches and failed discovery are rate-limited through the shared cache.
+"""Unknown-kid refetches, refetches after a refused request object and failed discovery are
+rate-limited through the shared cache.
 
 Security review (issue 9 §3): every token naming an unknown ``kid`` made us fetch the JWKS again,
 and every login retried a discovery that had just failed, so anyone able to send tokens (or an
@@ -16,11 +17,17 @@ import pytest
 
 from django_itsme.core import jose
 from django_itsme.core.cache import MemoryCache
+from django_itsme.core.client import ItsmeClient
 from django_itsme.core.discovery import DISCOVERY_RETRY_AFTER
-from django_itsme.core.errors import DiscoveryError, ProviderKeysError, TransportTimeout
+from django_itsme.core.errors import (
+    AuthorizationDenied,
+    DiscoveryError,
+    ProviderKeysError,
+    TransportTimeout,
+)
 from django_itsme.core.jwks import JWKS_REFETCH_COOLDOWN
 from django_itsme.simulator import Simulator
-from tests.core.conftest import make_client
+from tests.core.conftest import follow, make_client
 
 pytestmark = pytest.mark.simulator
 
@@ -97,3 +104,57 @@ def test_a_timed_out_discovery_fails_fast_with_the_same_class(simulator: Simulat
     with pytest.raises(TransportTimeout):
         client.provider_metadata()
     assert simulator.count(DISCOVERY) == 1
+
+
+# ------------------------------------------------------------------ a refused request object
+def test_a_refused_request_object_drops_the_key_set_so_the_retry_works(
+    simulator: Simulator,
+) -> None:
+    clock = Clock()
+    cache = MemoryCache(clock=clock)
+    workers = [make_client(simulator, cache=cache, clock=clock) for _ in range(2)]
+    refused = workers[0].build_authentication_request("login")
+    simulator.rotate_keys(keep_old_encryption_key=False)
+    denied = ItsmeClient.read_callback_error(follow(refused).params)
+    assert denied is not None
+    assert workers[0].note_refusal(denied) is True
+    # Another worker sharing the cache encrypts to itsme's new key, and itsme reads it.
+    retry = workers[1].build_authentication_request("login")
+    assert "code" in follow(retry).params
+    assert simulator.count(JWKS) == 2
+
+
+@pytest.mark.attack
+def test_refusals_drop_the_key_set_once_per_cooldown(simulator: Simulator) -> None:
+    clock = Clock()
+    cache = MemoryCache(clock=clock)
+    workers = [make_client(simulator, cache=cache, clock=clock) for _ in range(3)]
+    workers[0].provider_keys().encryption_key()
+    refusal = AuthorizationDenied("invalid_request_object")
+    answers = [workers[index % 3].note_refusal(refusal) for index in range(30)]
+    assert answers == [True] + [False] * 29
+    for worker in workers:
+        worker.provider_keys().encryption_key()
+    assert simulator.count(JWKS) == 2
+    clock.now += JWKS_REFETCH_COOLDOWN + 1
+    assert workers[2].note_refusal(refusal) is True
+
+
+@pytest.mark.parametrize(
+    "error", ["access_denied", "invalid_scope", "server_error", "invalid_client", "made_up"]
+)
+def test_other_refusals_keep_the_key_set(simulator: Simulator, error: str) -> None:
+    client = make_client(simulator)
+    client.provider_keys().encryption_key()
+    assert client.note_refusal(AuthorizationDenied(error)) is False
+    client.provider_keys().encryption_key()
+    assert simulator.count(JWKS) == 1
+
+
+def test_a_refusal_while_the_cache_is_down_is_only_reported(simulator: Simulator) -> None:
+    class DownCache(MemoryCache):
+        def get(self, key: str, default: object = None) -> object:
+            raise ConnectionError("cache server unreachable")
+
+    client = make_client(simulator, cache=DownCache())
+    assert client.note_refusal(AuthorizationDenied("invalid_request_object")) is False
