@@ -265,10 +265,14 @@ def _finish(request: HttpRequest, flow: SessionFlow) -> HttpResponseBase:
 
 @require_GET
 def jwks(request: HttpRequest) -> HttpResponse:
-    """The site's public JWK set (never a private member), cacheable by itsme."""
+    """The site's public JWK set (never a private member), cacheable by itsme; 404 for a
+    client-secret partner without keys."""
     current = get_settings()
+    keys = current.client.keys
+    if keys is None:  # a client-secret partner registers no JWK Set URI and has no keys
+        raise Http404("This site has no keys to publish: it uses a client secret.")
     # The keys in force now (their lifecycle dates), public members only (core/keys.py).
-    response = JsonResponse(current.client.keys.public_jwks())
+    response = JsonResponse(keys.public_jwks())
     response["Cache-Control"] = f"public, max-age={current.jwks_max_age}"
     return response
 

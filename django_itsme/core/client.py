@@ -147,15 +147,16 @@ class ItsmeClient:
         cls,
         *,
         client_id: str,
-        private_jwks: KeySource,
         environment: str,
         services: Mapping[str, Mapping[str, Any]],
+        private_jwks: KeySource | None = None,
         **options: Any,
     ) -> ItsmeClient:
         """Build a client from plain values (the vendor SDK's "configure" step).
 
         :param client_id: the partner code.
-        :param private_jwks: a path, JSON text or dict holding our private JWK set.
+        :param private_jwks: a path, JSON text or dict holding our private JWK set (None for a
+            client-secret partner, or with a ``key_store``).
         :param environment: ``"e2e"``, ``"prd"`` or an issuer URL.
         :param services: service name -> ``{"CODE": ..., "SCOPES": [...], "CLAIMS": [...],
             "ACR": ...}``.
@@ -242,7 +243,7 @@ class ItsmeClient:
             parameters,
             client_id=self.config.client_id,
             audience=self.request_object_audience(metadata),
-            signing_key=secret if secret is not None else self.config.keys,
+            signing_key=secret if secret is not None else self.config.private_keys(),
             provider_encryption_key=encrypt_to,
             now=self.clock(),
             alg=alg,
@@ -375,7 +376,9 @@ class ItsmeClient:
         # method"): ``dir`` with the key derived from the secret only, signed with the one
         # algorithm registered (ID_TOKEN_SIGNING_ALG): RS256 by itsme's keys or HS256 by the
         # secret, never both, never ``none`` (see :mod:`.jose`).
-        decryption_keys = secret.decryption_keys() if secret is not None else self.config.keys
+        decryption_keys = (
+            secret.decryption_keys() if secret is not None else self.config.private_keys()
+        )
         key_for: jose.KeyLookup = keys.signing_key
         if secret is not None and self.config.id_token_signing_alg == "HS256":  # noqa: S105
             key_for = secret
@@ -385,7 +388,7 @@ class ItsmeClient:
             redirect_uri=redirect_uri,
             code_verifier=code_verifier,
             client_id=self.config.client_id,
-            signing_key=self.config.keys,
+            signing_key=None if secret is not None else self.config.private_keys(),
             http=self.http,
             now=self.clock(),
             client_secret=self.config.client_secret if secret is not None else None,

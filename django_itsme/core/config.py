@@ -116,7 +116,8 @@ class ClientConfig:
 
     client_id: str
     issuer: str
-    keys: KeyStore = field(repr=False)
+    #: The site's private keys; None only for a client-secret partner, which needs none.
+    keys: KeyStore | None = field(repr=False)
     services: Mapping[str, Service]
     redirect_uri: str | None = None
     request_by: RequestBy = "value"
@@ -134,6 +135,17 @@ class ClientConfig:
     client_secret: str | None = field(default=None, repr=False)
     #: ``ID_TOKEN_SIGNING_ALG``: what a client-secret partner's ID tokens are signed with.
     id_token_signing_alg: IdTokenSigningAlg = "RS256"  # noqa: S105
+
+    def private_keys(self) -> KeyStore:
+        """The site's private keys, for what only a ``private_key_jwt`` partner does with them.
+
+        :raises ConfigurationError: a client-secret partner configured without keys.
+        """
+        if self.keys is None:
+            raise ConfigurationError(
+                "This client has no private keys: a client-secret partner needs none."
+            )
+        return self.keys
 
     @property
     def uses_client_secret(self) -> bool:
@@ -206,7 +218,11 @@ def parse_config(
         )
 
     issuer = _check_environment(values["ENVIRONMENT"], problems)
-    keys = _check_keys(values["PRIVATE_JWKS"], problems, key_store=values["KEY_STORE"])
+    keys: KeyStore | None = None
+    if values["TOKEN_AUTH_METHOD"] == "client_secret_post":  # noqa: S105 - a method's name
+        _leave_unused_keys(values, problems)
+    else:
+        keys = _check_keys(values["PRIVATE_JWKS"], problems, key_store=values["KEY_STORE"])
     services = _check_services(values["SERVICES"], problems)
     redirect_uri = _check_redirect_uri(values["REDIRECT_URI"], issuer, problems)
 
@@ -262,7 +278,7 @@ def parse_config(
     if any(p.level == "error" for p in problems):
         return None, problems
     assert issuer is not None
-    assert keys is not None
+    assert keys is not None or auth_method != "private_key_jwt"
     assert services is not None
     config = ClientConfig(
         client_id=client_id,
@@ -390,6 +406,24 @@ def _check_keys(source: Any, problems: list[Problem], *, key_store: Any = None) 
     keys, key_problems = inspect_private_jwks(source)
     problems.extend(_key_problem(p, source) for p in key_problems)
     return keys
+
+
+def _leave_unused_keys(values: Mapping[str, Any], problems: list[Problem]) -> None:
+    """W012: a client-secret partner's secret does all our keys would (it signs the request
+    object, authenticates the token request and decrypts the ID token; D-AUTH "Secret key
+    method"), so ``PRIVATE_JWKS`` and ``KEY_STORE`` are neither required nor read: no file is
+    parsed and no HSM opened. Either one set is a key nobody uses, reported."""
+    for setting in ("PRIVATE_JWKS", "KEY_STORE"):
+        if values[setting] is not None:
+            message = (
+                f"{setting} is set, but a client-secret partner's keys are never used: the "
+                "CLIENT_SECRET signs the request object and decrypts the ID token."
+            )
+            hint = (
+                f"Remove {setting} (and the key it names) unless you are moving to "
+                "TOKEN_AUTH_METHOD 'private_key_jwt'."
+            )
+            problems.append(Problem("W012", message, hint, setting, level="warning"))
 
 
 #: The file a key hint names when PRIVATE_JWKS is not a file path (unset, JSON text or a dict).

@@ -105,7 +105,11 @@ CORE_CHECKS: Mapping[str, CheckSpec] = registry(
             "``ENVIRONMENT`` is a plain http URL outside loopback",
             settings=("ENVIRONMENT",),
         ),
-        CheckSpec("E006", "``PRIVATE_JWKS`` is not set", settings=("PRIVATE_JWKS",)),
+        CheckSpec(
+            "E006",
+            "``PRIVATE_JWKS`` is not set (nor ``KEY_STORE``) for a ``private_key_jwt`` partner",
+            settings=("PRIVATE_JWKS",),
+        ),
         CheckSpec(
             "E007",
             "``PRIVATE_JWKS`` cannot be read or parsed (no such file, not JSON, not a JWK set)",
@@ -210,6 +214,12 @@ CORE_CHECKS: Mapping[str, CheckSpec] = registry(
             "absent, the PIN is refused, a key label is missing, a private key could leave the "
             "token, or the class raised (shown by its type only); the message never holds the PIN",
             settings=("KEY_STORE",),
+        ),
+        CheckSpec(
+            "W012",
+            "``PRIVATE_JWKS`` or ``KEY_STORE`` is set for a client-secret partner, which never "
+            "uses them (the secret signs and decrypts): they are not read",
+            settings=("PRIVATE_JWKS", "KEY_STORE"),
         ),
     ]
 )

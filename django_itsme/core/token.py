@@ -25,7 +25,7 @@ from .client_auth import (
     build_client_assertion,
     build_client_secret_fields,
 )
-from .errors import TokenEndpointError
+from .errors import ConfigurationError, TokenEndpointError
 from .http import HttpClient
 from .key_store import KeyStore
 from .oauth_errors import TOKEN_ERRORS, read_error_body
@@ -50,7 +50,7 @@ def exchange_code(
     redirect_uri: str,
     code_verifier: str | None,
     client_id: str,
-    signing_key: KeyStore | jwk.JWK,
+    signing_key: KeyStore | jwk.JWK | None,
     http: HttpClient,
     now: float,
     encrypt_assertion_to: jwk.JWK | None = None,
@@ -61,6 +61,8 @@ def exchange_code(
 
     :param encrypt_assertion_to: itsme's ``enc`` key when ``ENCRYPT_CLIENT_ASSERTION`` is set.
     :param assertion_encryption: the JWE ``(alg, enc)`` chosen from discovery for it.
+    :param signing_key: what signs the client assertion (``private_key_jwt``); None with a
+        ``client_secret``.
     :param client_secret: authenticate with this secret (``client_secret_post``) instead of a
         client assertion; ``signing_key`` is then unused. Never logged nor put in an error.
     :raises TransportError: itsme could not be reached in time.
@@ -69,6 +71,8 @@ def exchange_code(
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     if client_secret is not None:
         data.update(build_client_secret_fields(client_id, client_secret))
+    elif signing_key is None:
+        raise ConfigurationError("A token request needs a client secret or a signing key.")
     else:
         data["client_assertion_type"] = CLIENT_ASSERTION_TYPE
         data["client_assertion"] = build_client_assertion(

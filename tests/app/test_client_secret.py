@@ -10,14 +10,20 @@ token comes back as a JWE ``dir`` + A256GCM whose key is derived from the secret
 from __future__ import annotations
 
 from dataclasses import dataclass
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.checks import CheckMessage
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
+from django_itsme import checks
 from django_itsme.models import ItsmeIdentity
 from django_itsme.simulator import IDENTITIES, RegisteredClient, Simulator
+from tests import keyfiles
 from tests.app.conftest import SERVICE_TYPES, Browser, set_itsme
 
 pytestmark = pytest.mark.simulator
@@ -25,6 +31,10 @@ pytestmark = pytest.mark.simulator
 SECRET_CLIENT_ID = "OIDC_SECRET_TEST"
 #: Test-only shared secret (48 characters, above the 32 octets HS256 needs, RFC 7518 §3.2).
 SECRET = "test-only-client-secret-0123456789abcdefghijklmn"
+
+
+def run_itsme_checks() -> list[CheckMessage]:
+    return list(checks.run_checks())
 
 
 @dataclass
@@ -49,10 +59,16 @@ class SecretPartner:
         )
 
     def set_up(
-        self, *, registered: str, configured: str = "", secret_at_itsme: str = SECRET
+        self,
+        *,
+        registered: str,
+        configured: str = "",
+        secret_at_itsme: str = SECRET,
+        private_jwks: Any = None,
     ) -> None:
         """Register the partner with ``registered`` and ``secret_at_itsme``, and configure the
-        site with :data:`SECRET` and ``configured`` (by default the registered algorithm)."""
+        site with :data:`SECRET` and ``configured`` (by default the registered algorithm), and
+        no private keys unless ``private_jwks`` is given."""
         self.register(alg=registered, secret=secret_at_itsme)
         set_itsme(
             self.settings,
@@ -60,6 +76,7 @@ class SecretPartner:
             TOKEN_AUTH_METHOD="client_secret_post",
             CLIENT_SECRET=SECRET,
             ID_TOKEN_SIGNING_ALG=configured or registered,
+            PRIVATE_JWKS=private_jwks,
         )
 
 
@@ -206,3 +223,26 @@ def test_private_key_jwt_site_refuses_a_dir_hs256_id_token(
     (failure,) = failures
     assert failure["code"] == "token_decryption_failed"
     assert not ItsmeIdentity.objects.exists()
+
+
+# ------------------------------------------------------------------ a site without private keys
+def test_the_jwks_route_has_nothing_to_publish(browser: Browser, partner: SecretPartner) -> None:
+    partner.set_up(registered="HS256")
+    response = browser.get(reverse("itsme:jwks"))
+    assert response.status_code == 404
+    assert browser.flow().status_code == 302  # and logins work all the same
+
+
+def test_no_warning_without_keys_and_w012_with_unused_ones(partner: SecretPartner) -> None:
+    # DEBUG is on: the simulator's loopback issuer and the test cache are no warnings then.
+    partner.settings.DEBUG = True
+    partner.set_up(registered="HS256")
+    assert [m.id for m in run_itsme_checks()] == []
+    partner.set_up(registered="HS256", private_jwks=keyfiles.RP_PRIVATE)
+    assert [m.id for m in run_itsme_checks()] == ["django_itsme.W012"]
+
+
+def test_itsme_keys_public_says_there_are_no_keys(partner: SecretPartner) -> None:
+    partner.set_up(registered="HS256")
+    with pytest.raises(CommandError, match="no private keys"):
+        call_command("itsme_keys", "--public", stdout=StringIO())

@@ -329,6 +329,7 @@ def test_check_online_reports_a_client_secret_site_the_discovery_does_not_serve(
         TOKEN_AUTH_METHOD="client_secret_post",
         CLIENT_SECRET=secret,
         ID_TOKEN_SIGNING_ALG="HS256",
+        PRIVATE_JWKS=None,  # a client-secret partner has no keys
     )
     out = Capture()
     with (

@@ -26,10 +26,12 @@ CLAIMS = {"iss": "https://idp.e2e.itsme.services/v2", "sub": "x" * 36, "aud": "O
 
 
 def settings(**changes: Any) -> dict[str, Any]:
+    """Test settings; a client-secret partner has no private keys unless ``changes`` has some."""
+    secret_partner = changes.get("TOKEN_AUTH_METHOD") == "client_secret_post"
     return {
         "CLIENT_ID": "OIDC_TEST",
         "ENVIRONMENT": "e2e",
-        "PRIVATE_JWKS": keyfiles.RP_PRIVATE,
+        "PRIVATE_JWKS": None if secret_partner else keyfiles.RP_PRIVATE,
         "SERVICES": {"login": {"CODE": "TEST_LOGIN"}},
         **changes,
     }
@@ -134,6 +136,41 @@ def test_e037(changes: dict[str, Any], setting: str) -> None:
     _config, messages = parse_config(settings(**changes))
     for problem in messages:
         assert SECRET not in problem.message + problem.hint
+
+
+# ------------------------------------------------------------------ no private keys needed
+SECRET_PARTNER = {"TOKEN_AUTH_METHOD": "client_secret_post", "CLIENT_SECRET": SECRET}
+
+
+def test_a_client_secret_partner_needs_no_private_keys() -> None:
+    # The secret signs the request object, authenticates the token request and decrypts the ID
+    # token: a partner who registered no JWK Set URI has no keys to configure (D-AUTH).
+    config, found = parse_config(settings(**SECRET_PARTNER))
+    assert found == []
+    assert config is not None
+    assert config.keys is None
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("PRIVATE_JWKS", keyfiles.RP_PRIVATE),
+        ("KEY_STORE", {"BACKEND": "pkcs11", "MODULE": "/nowhere/libsofthsm2.so"}),
+    ],
+)
+def test_private_keys_beside_a_client_secret_are_left_unused_with_w012(
+    setting: str, value: Any
+) -> None:
+    changes = {setting: value, **SECRET_PARTNER}
+    config, found = parse_config(settings(**changes))
+    assert [(p.id, p.setting, p.level) for p in found] == [("W012", setting, "warning")]
+    assert config is not None
+    assert config.keys is None  # never read: no HSM is opened, no file parsed
+    assert "never used" in found[0].message
+
+
+def test_private_key_jwt_still_needs_private_keys() -> None:
+    assert problems(PRIVATE_JWKS=None) == [("E006", "PRIVATE_JWKS")]
 
 
 # ------------------------------------------------------------------ OIDC Core §10.2

@@ -190,7 +190,7 @@ class Command(BaseCommand):
         (TB checks RS256 and RSA-OAEP). A key without ``alg`` fits whatever is chosen.
         """
         mismatches: list[str] = []
-        for key in config.keys.public_jwks()["keys"]:
+        for key in config.private_keys().public_jwks()["keys"]:
             use, kid, alg = key.get("use"), key.get("kid"), key.get("alg")
             ours: tuple[str, ...] = jose.ALLOWED_JWE_ALGORITHMS
             members: tuple[str, ...] = ("id_token_encryption_alg_values_supported",)

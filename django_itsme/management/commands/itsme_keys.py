@@ -56,6 +56,11 @@ from django_itsme.core.keys import PrivateKeys, inspect_private_jwks
 
 #: What each action does; no action makes a new set (today's behaviour).
 ACTIONS = ("rotate", "status", "prune")
+#: What a client-secret partner without PRIVATE_JWKS or KEY_STORE is told.
+_NO_KEYS = (
+    "This site has no private keys: ITSME['TOKEN_AUTH_METHOD'] is 'client_secret_post', whose "
+    "secret signs and decrypts, so it needs none and publishes no JWK set."
+)
 
 
 class Command(BaseCommand):
@@ -179,6 +184,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{exc} Run 'manage.py itsme_check' for details, or pass --file."
             ) from exc
+        if keys is None:
+            raise CommandError(f"{_NO_KEYS} Pass --file to work on a key file all the same.")
         if not isinstance(keys, PrivateKeys):
             raise CommandError(
                 "ITSME['KEY_STORE'] holds the keys: create and rotate them in the store "
@@ -219,6 +226,8 @@ class Command(BaseCommand):
             keys = get_settings().client.keys
         except ImproperlyConfigured as exc:
             raise CommandError(f"{exc} Run 'manage.py itsme_check' for details.") from exc
+        if keys is None:
+            raise CommandError(_NO_KEYS)
         self.stdout.write(json.dumps(keys.public_jwks(), indent=2))
 
     @staticmethod
