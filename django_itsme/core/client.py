@@ -37,14 +37,14 @@ from .discovery import (
     choose_request_object_encryption,
     get_provider_metadata,
 )
-from .errors import AuthorizationDenied, ConfigurationError
+from .errors import AuthorizationDenied, ConfigurationError, TokenEndpointError
 from .flow import AuthenticationRequest, PendingFlow
 from .http import HttpClient
 from .id_token import validate_id_token_claims
 from .identity_claims import IdentityClaims, parse_identity_claims
 from .jwks import JWKS_TTL, ProviderKeys
 from .keys import KeySource
-from .oauth_errors import REQUEST_OBJECT_ERRORS
+from .oauth_errors import ASSERTION_REFUSALS, REQUEST_OBJECT_ERRORS
 from .picture import fetch_picture
 from .pkce import generate_code_verifier
 from .services import AcrLevel, Service
@@ -382,18 +382,25 @@ class ItsmeClient:
         key_for: jose.KeyLookup = keys.signing_key
         if secret is not None and self.config.id_token_signing_alg == "HS256":  # noqa: S105
             key_for = secret
-        tokens = exchange_code(
-            metadata.token_endpoint,
-            code=code,
-            redirect_uri=redirect_uri,
-            code_verifier=code_verifier,
-            client_id=self.config.client_id,
-            signing_key=None if secret is not None else self.config.private_keys(),
-            http=self.http,
-            now=self.clock(),
-            client_secret=self.config.client_secret if secret is not None else None,
-            **self._assertion_encryption(),
-        )
+        assertion_encryption = self._assertion_encryption()
+        try:
+            tokens = exchange_code(
+                metadata.token_endpoint,
+                code=code,
+                redirect_uri=redirect_uri,
+                code_verifier=code_verifier,
+                client_id=self.config.client_id,
+                signing_key=None if secret is not None else self.config.private_keys(),
+                http=self.http,
+                now=self.clock(),
+                client_secret=self.config.client_secret if secret is not None else None,
+                **assertion_encryption,
+            )
+        except TokenEndpointError as refused:
+            if assertion_encryption and refused.error in ASSERTION_REFUSALS:
+                # Encrypted to a key itsme may have replaced (see note_refusal).
+                self._drop_provider_keys()
+            raise
         id_token = jose.decrypt_and_verify(
             tokens.id_token, decryption_keys=decryption_keys, key_for=key_for
         )
@@ -516,6 +523,11 @@ class ItsmeClient:
         """
         if denied.error not in REQUEST_OBJECT_ERRORS:
             return False
+        return self._drop_provider_keys()
+
+    def _drop_provider_keys(self) -> bool:
+        """itsme refused what we encrypted to its key: drop the cached key set, within the
+        shared cooldown (:meth:`.jwks.ProviderKeys.refetch_soon`)."""
         try:
             return self.provider_keys().refetch_soon()
         except Exception:  # discovery or the cache unreachable: the refusal is reported anyway

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from .provider_json import MAX_JSON_DEPTH, text_depth
 
 __all__ = [
+    "ASSERTION_REFUSALS",
     "AUTHORIZATION_ERRORS",
     "MAX_ERROR_BODY_BYTES",
     "REQUEST_OBJECT_ERRORS",
@@ -84,6 +85,9 @@ AUTHORIZATION_ERRORS: Mapping[str, ErrorKind] = {
 #: ``aud`` or ``request_uri``, RFC 9101 §6.3): itsme could not read it, so no ``state`` comes back
 #: (protocol notes §9.1), and a key set cached from before itsme replaced its key may be the cause.
 REQUEST_OBJECT_ERRORS: frozenset[str] = frozenset({"invalid_request_object", "invalid_request_uri"})
+#: The token endpoint errors that refuse our client authentication (RFC 6749 §5.2): with
+#: ``ENCRYPT_CLIENT_ASSERTION``, an assertion encrypted to a key itsme replaced is one cause.
+ASSERTION_REFUSALS: frozenset[str] = frozenset({"invalid_client", "unauthorized_client"})
 
 #: Every ``error`` the token endpoint may answer (D-AUTH; RFC 6749 §5.2) and who must act:
 #: ``invalid_grant`` is an expired, used or mismatched code (start again), the others mean our

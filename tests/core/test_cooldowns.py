@@ -23,6 +23,7 @@ from django_itsme.core.errors import (
     AuthorizationDenied,
     DiscoveryError,
     ProviderKeysError,
+    TokenEndpointError,
     TransportTimeout,
 )
 from django_itsme.core.jwks import JWKS_REFETCH_COOLDOWN
@@ -158,3 +159,26 @@ def test_a_refusal_while_the_cache_is_down_is_only_reported(simulator: Simulator
 
     client = make_client(simulator, cache=DownCache())
     assert client.note_refusal(AuthorizationDenied("invalid_request_object")) is False
+
+
+@pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "signed_only"])
+def test_a_refused_encrypted_client_assertion_drops_the_key_set_too(
+    simulator: Simulator, encrypted: bool
+) -> None:
+    # ENCRYPT_CLIENT_ASSERTION: the assertion is encrypted to itsme's key as well. itsme drops
+    # that key between the redirect and the token request: the token request fails, and the next
+    # flow encrypts both its request object and its assertion to the new key.
+    client = make_client(simulator, encrypt_client_assertion=encrypted)
+    auth = client.build_authentication_request("login")
+    params = follow(auth).params
+    simulator.rotate_keys(keep_old_encryption_key=False)
+    if encrypted:
+        with pytest.raises(TokenEndpointError) as caught:
+            client.finish_flow(auth.pending(), params)
+        assert caught.value.error in ("invalid_client", "unauthorized_client")
+        retry = client.build_authentication_request("login")
+        assert client.finish_flow(retry.pending(), follow(retry).params).sub
+        assert simulator.count(JWKS) == 2  # the first fetch, then the new set after the drop
+    else:  # a signed-only assertion is unaffected, and nothing is dropped
+        assert client.finish_flow(auth.pending(), params).sub
+        assert simulator.count(JWKS) == 2  # the first fetch, the new signing key's
