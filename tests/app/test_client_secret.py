@@ -246,5 +246,5 @@ def test_itsme_keys_public_says_there_are_no_keys(partner: SecretPartner) -> Non
     partner.set_up(registered="HS256")
     with pytest.raises(CommandError, match="no private keys"):
         call_command("itsme_keys", "--public", stdout=StringIO())
-    with pytest.raises(CommandError, match="no private keys.*Pass --file"):
+    with pytest.raises(CommandError, match=r"no private keys.*Pass --file"):
         call_command("itsme_keys", "status", stdout=StringIO())
