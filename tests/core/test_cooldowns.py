@@ -44,6 +44,13 @@ class Clock:
         return self.now
 
 
+def sharing_a_cache(simulator: Simulator, count: int) -> tuple[Clock, list[ItsmeClient]]:
+    """``count`` clients, as so many workers sharing one cache, on one clock the test moves."""
+    clock = Clock()
+    cache = MemoryCache(clock=clock)
+    return clock, [make_client(simulator, cache=cache, clock=clock) for _ in range(count)]
+
+
 def forged_token(kid: str) -> str:
     """A JWS naming ``kid``; the key is looked up before any signature is checked."""
     header = json.dumps({"alg": "RS256", "kid": kid, "typ": "JWT"}).encode()
@@ -53,9 +60,7 @@ def forged_token(kid: str) -> str:
 
 @pytest.mark.attack
 def test_random_unknown_kids_cause_one_refetch_per_cooldown(simulator: Simulator) -> None:
-    clock = Clock()
-    cache = MemoryCache(clock=clock)
-    workers = [make_client(simulator, cache=cache, clock=clock) for _ in range(3)]
+    clock, workers = sharing_a_cache(simulator, 3)
     workers[0].provider_keys().encryption_key()
     simulator.clear_log()
     for index in range(30):
@@ -81,9 +86,7 @@ def test_a_rotation_is_still_picked_up_at_once(simulator: Simulator) -> None:
 
 @pytest.mark.attack
 def test_a_failed_discovery_fails_fast_for_a_while(simulator: Simulator) -> None:
-    clock = Clock()
-    cache = MemoryCache(clock=clock)
-    workers = [make_client(simulator, cache=cache, clock=clock) for _ in range(2)]
+    clock, workers = sharing_a_cache(simulator, 2)
     simulator.faults.discovery_status = 503
     for index in range(10):
         with pytest.raises(DiscoveryError) as caught:
@@ -111,9 +114,7 @@ def test_a_timed_out_discovery_fails_fast_with_the_same_class(simulator: Simulat
 def test_a_refused_request_object_drops_the_key_set_so_the_retry_works(
     simulator: Simulator,
 ) -> None:
-    clock = Clock()
-    cache = MemoryCache(clock=clock)
-    workers = [make_client(simulator, cache=cache, clock=clock) for _ in range(2)]
+    _clock, workers = sharing_a_cache(simulator, 2)
     refused = workers[0].build_authentication_request("login")
     simulator.rotate_keys(keep_old_encryption_key=False)
     denied = ItsmeClient.read_callback_error(follow(refused).params)
@@ -127,9 +128,7 @@ def test_a_refused_request_object_drops_the_key_set_so_the_retry_works(
 
 @pytest.mark.attack
 def test_refusals_drop_the_key_set_once_per_cooldown(simulator: Simulator) -> None:
-    clock = Clock()
-    cache = MemoryCache(clock=clock)
-    workers = [make_client(simulator, cache=cache, clock=clock) for _ in range(3)]
+    clock, workers = sharing_a_cache(simulator, 3)
     workers[0].provider_keys().encryption_key()
     refusal = AuthorizationDenied("invalid_request_object")
     answers = [workers[index % 3].note_refusal(refusal) for index in range(30)]
