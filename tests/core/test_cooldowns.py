@@ -181,3 +181,18 @@ def test_a_refused_encrypted_client_assertion_drops_the_key_set_too(
     else:  # a signed-only assertion is unaffected, and nothing is dropped
         assert client.finish_flow(auth.pending(), params).sub
         assert simulator.count(JWKS) == 2  # the first fetch, the new signing key's
+
+
+@pytest.mark.parametrize("error", ["invalid_client", "unauthorized_client", "invalid_grant"])
+def test_which_token_refusals_drop_the_key_set(simulator: Simulator, error: str) -> None:
+    # RFC 6749 §5.2 says invalid_client for a failed client authentication; the simulator says
+    # unauthorized_client for an assertion it cannot decrypt. Both drop the set; a spent code
+    # (invalid_grant) says nothing about keys.
+    client = make_client(simulator, encrypt_client_assertion=True)
+    auth = client.build_authentication_request("login")
+    params = follow(auth).params
+    simulator.faults.token_error = error
+    with pytest.raises(TokenEndpointError):
+        client.finish_flow(auth.pending(), params)
+    client.build_authentication_request("login")
+    assert simulator.count(JWKS) == (1 if error == "invalid_grant" else 2)
