@@ -14,8 +14,10 @@ from jwcrypto.common import base64url_encode
 
 from django_itsme.core import jose
 from django_itsme.core.config import ClientConfig, parse_config
-from django_itsme.core.errors import SignatureError, TokenDecryptionError
+from django_itsme.core.errors import ConfigurationError, SignatureError, TokenDecryptionError
+from django_itsme.core.http import HttpClient
 from django_itsme.core.keys import load_private_keys
+from django_itsme.core.token import exchange_code
 from tests import keyfiles
 
 SECRET = "test-only-client-secret-0123456789abcdefghijklmn"
@@ -262,3 +264,17 @@ def test_request_object_signature_is_hs256_with_the_secret_and_no_kid() -> None:
     token = jose.sign({"iss": "OIDC_TEST"}, jose.SharedSecret(SECRET))
     assert jose.read_header(token) == {"alg": "HS256", "typ": "JWT"}
     assert jose.verify(token, jose.SharedSecret(SECRET)).claims == {"iss": "OIDC_TEST"}
+
+
+def test_a_token_request_without_a_secret_needs_a_key() -> None:
+    with pytest.raises(ConfigurationError, match="client secret or a signing key"):
+        exchange_code(
+            "https://idp.e2e.itsme.services/v2/token",
+            code="code",
+            redirect_uri="https://rp.example.be/itsme/callback/",
+            code_verifier=None,
+            client_id="OIDC_TEST",
+            signing_key=None,
+            http=HttpClient(),
+            now=1_800_000_000.0,
+        )
