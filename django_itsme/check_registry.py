@@ -213,6 +213,18 @@ DJANGO_CHECKS: Mapping[str, CheckSpec] = registry(
             "anyway (manage.py itsme_keys rotate).",
             settings=("JWKS_MAX_AGE",),
         ),
+        CheckSpec(
+            "W013",
+            "a service looks like Confirm (as for W004) while ``ID_TOKEN_SIGNING_ALG`` is "
+            "``'HS256'``: its flows are refused (``confirm_needs_rs256``), as a token signed with "
+            "the site's own secret proves no approval",
+            message="The service {service!r} looks like Confirm, but ID_TOKEN_SIGNING_ALG is "
+            "'HS256': its ID tokens would be signed with this site's own CLIENT_SECRET and prove "
+            "no approval, so every Confirm flow is refused before it reaches itsme.",
+            hint="Register RS256 with itsme and set ID_TOKEN_SIGNING_ALG to 'RS256' "
+            "(README.rst, 'Client-secret partners').",
+            settings=("ID_TOKEN_SIGNING_ALG",),
+        ),
     ]
 )
 

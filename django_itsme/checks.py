@@ -436,7 +436,25 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
         messages += _check_shared_cache(alias, backend)
     messages += _check_visitor_storage(raw, alias, backend)
     messages += _check_key_archive(raw)
+    messages += _check_confirm_signature(raw)
     return messages
+
+
+def _check_confirm_signature(raw: Mapping[str, Any]) -> list[CheckMessage]:
+    """W013: a Confirm-looking service for a partner whose ID tokens are HS256 (refused at
+    start by the core: ``confirm_needs_rs256``)."""
+    if raw.get("TOKEN_AUTH_METHOD") != "client_secret_post":
+        return []
+    if raw.get("ID_TOKEN_SIGNING_ALG") != "HS256":
+        return []
+    services = raw.get("SERVICES")
+    if not isinstance(services, Mapping):
+        return []
+    return [
+        _message("W013", _obj("ID_TOKEN_SIGNING_ALG"), service=str(name)[:64])
+        for name, service in services.items()
+        if _looks_like_confirm(name, service)
+    ]
 
 
 def check_installation(

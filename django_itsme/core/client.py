@@ -288,10 +288,13 @@ class ItsmeClient:
         :param ui_locales: ``fr``, ``nl``, ``de`` or ``en`` (D-AREQ); others are dropped.
         :param state: override the generated ``state`` (tests); normally left out.
         :param nonce: override the generated ``nonce`` (Confirm binds it to the transaction).
-        :raises ConfigurationError: unknown service, bad redirect or request URI, bad template.
+        :raises ConfigurationError: unknown service, bad redirect or request URI, bad template;
+            a Confirm template for a partner whose ID tokens are HS256 (``confirm_needs_rs256``).
         """
         config = self.config
         chosen: Service = config.service(service)
+        if template is not None and config.uses_client_secret:
+            _check_confirm_signature(config.id_token_signing_alg)
         redirect = redirect_uri or config.redirect_uri
         if not redirect:
             raise ConfigurationError("No redirect_uri given and REDIRECT_URI is not set.")
@@ -558,6 +561,25 @@ def merge_claims(id_token: Mapping[str, Any], userinfo: Mapping[str, Any]) -> di
     """
     user_data = {name: value for name, value in userinfo.items() if name not in PROTOCOL_CLAIMS}
     return {**id_token, **user_data}
+
+
+def _check_confirm_signature(id_token_signing_alg: str) -> None:
+    """Confirm evidence is an ID token itsme signed (D-CONF): RS256, with a key of itsme's that
+    anyone can check. An HS256 token is signed with the partner's own client secret, so the site
+    could have made it: it proves no approval to a third party. Refused before the user is sent
+    to itsme, rather than after they approved (D-AUTH "Secret key method" lets a client-secret
+    partner register RS256).
+
+    :raises ConfigurationError: HS256 (code ``confirm_needs_rs256``).
+    """
+    if id_token_signing_alg == "HS256":  # noqa: S105 - an algorithm's name
+        raise ConfigurationError(
+            "Confirm needs ID tokens signed by itsme: with ID_TOKEN_SIGNING_ALG 'HS256' they are "
+            "signed with this site's own CLIENT_SECRET and prove no approval to anyone else. "
+            "Register RS256 with itsme for the Confirm service and set ID_TOKEN_SIGNING_ALG "
+            "to 'RS256'.",
+            code="confirm_needs_rs256",
+        )
 
 
 def _encryption_choice(

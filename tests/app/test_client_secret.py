@@ -21,7 +21,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from django_itsme import checks
-from django_itsme.models import ItsmeIdentity
+from django_itsme.models import Confirmation, ItsmeIdentity
 from django_itsme.simulator import IDENTITIES, RegisteredClient, Simulator
 from tests import keyfiles
 from tests.app.conftest import SERVICE_TYPES, Browser, set_itsme
@@ -236,9 +236,9 @@ def test_the_jwks_route_has_nothing_to_publish(browser: Browser, partner: Secret
 def test_no_warning_without_keys_and_w012_with_unused_ones(partner: SecretPartner) -> None:
     # DEBUG is on: the simulator's loopback issuer and the test cache are no warnings then.
     partner.settings.DEBUG = True
-    partner.set_up(registered="HS256")
+    partner.set_up(registered="RS256")
     assert [m.id for m in run_itsme_checks()] == []
-    partner.set_up(registered="HS256", private_jwks=keyfiles.RP_PRIVATE)
+    partner.set_up(registered="RS256", private_jwks=keyfiles.RP_PRIVATE)
     assert [m.id for m in run_itsme_checks()] == ["django_itsme.W012"]
 
 
@@ -248,3 +248,45 @@ def test_itsme_keys_public_says_there_are_no_keys(partner: SecretPartner) -> Non
         call_command("itsme_keys", "--public", stdout=StringIO())
     with pytest.raises(CommandError, match=r"no private keys.*Pass --file"):
         call_command("itsme_keys", "status", stdout=StringIO())
+
+
+# ------------------------------------------------------------------ Confirm needs itsme's signature
+@pytest.mark.attack
+def test_confirm_is_refused_before_itsme_with_an_hs256_registration(
+    browser: Browser, partner: SecretPartner, failures: list[dict[str, Any]]
+) -> None:
+    # An HS256 ID token is signed with the site's own secret: the site could have made it, so
+    # it proves no approval to anyone. Before this check the user approved the payment in the
+    # app, then read "we could not verify itsme's answer" (evidence_mismatch).
+    partner.set_up(registered="HS256")
+    assert browser.flow().status_code == 302
+    authorizations = len(partner.simulator.authorizations)
+    response = browser.get("/confirm/", data={"text": "Pay 10 EUR to Bob"})
+    assert response.status_code == 400
+    assert response.content == b"refused before sending: confirm_needs_rs256"
+    assert not Confirmation.objects.exists()
+    assert len(partner.simulator.authorizations) == authorizations  # nobody was sent to itsme
+
+
+def test_confirm_works_for_an_rs256_client_secret_partner(
+    browser: Browser, partner: SecretPartner
+) -> None:
+    partner.set_up(registered="RS256")
+    assert browser.flow().status_code == 302
+    confirm = browser.get("/confirm/", data={"text": "Pay 10 EUR to Bob"})
+    assert confirm.status_code == 302, confirm.content[:300]
+    assert browser.finish(browser.at_itsme(confirm["Location"])).status_code == 302
+    (confirmation,) = Confirmation.objects.all()
+    assert confirmation.status == Confirmation.Status.APPROVED
+    assert confirmation.signing_key is not None
+    assert confirmation.signing_key["kty"] == "RSA"  # itsme's key: evidence a third party checks
+
+
+def test_w013_names_each_confirm_service_of_an_hs256_partner(partner: SecretPartner) -> None:
+    partner.settings.DEBUG = True
+    partner.set_up(registered="HS256")
+    found = [m for m in run_itsme_checks() if m.id == "django_itsme.W013"]
+    assert [m.obj for m in found] == ["ITSME['ID_TOKEN_SIGNING_ALG']"]  # the test's "confirm"
+    assert "'confirm' looks like Confirm" in found[0].msg
+    partner.set_up(registered="RS256")
+    assert [m.id for m in run_itsme_checks()] == []

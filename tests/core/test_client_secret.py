@@ -12,9 +12,14 @@ import pytest
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import base64url_encode
 
-from django_itsme.core import jose
+from django_itsme.core import FreeTextTemplate, ItsmeClient, jose
 from django_itsme.core.config import ClientConfig, parse_config
-from django_itsme.core.errors import ConfigurationError, SignatureError, TokenDecryptionError
+from django_itsme.core.errors import (
+    ConfigurationError,
+    SignatureError,
+    TokenDecryptionError,
+    TransportError,
+)
 from django_itsme.core.http import HttpClient
 from django_itsme.core.keys import load_private_keys
 from django_itsme.core.token import exchange_code
@@ -278,3 +283,26 @@ def test_a_token_request_without_a_secret_needs_a_key() -> None:
             http=HttpClient(),
             now=1_800_000_000.0,
         )
+
+
+@pytest.mark.parametrize(("alg", "refused"), [("HS256", True), ("RS256", False)])
+def test_a_confirm_request_needs_id_tokens_signed_by_itsme(alg: str, refused: bool) -> None:
+    config = ClientConfig.from_mapping(
+        settings(
+            ENVIRONMENT="http://127.0.0.1:9/v2",
+            REDIRECT_URI="http://127.0.0.1:8000/itsme/callback/",
+            ID_TOKEN_SIGNING_ALG=alg,
+            **SECRET_PARTNER,
+        )
+    )
+    client = ItsmeClient(config)
+    template = FreeTextTemplate("Pay 10 EUR to Bob")
+    if refused:
+        # Refused before anything is fetched or built (the issuer above answers nothing).
+        with pytest.raises(ConfigurationError) as caught:
+            client.build_authentication_request("login", template=template)
+        assert caught.value.code == "confirm_needs_rs256"
+        assert "RS256" in str(caught.value)
+    else:
+        with pytest.raises(TransportError):  # it went on, to fetch discovery
+            client.build_authentication_request("login", template=template)
