@@ -21,6 +21,8 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from django_itsme import checks
+from django_itsme.core.errors import ConfigurationError
+from django_itsme.failures import describe_failure
 from django_itsme.models import Confirmation, ItsmeIdentity
 from django_itsme.simulator import IDENTITIES, RegisteredClient, Simulator
 from tests import keyfiles
@@ -266,6 +268,9 @@ def test_confirm_is_refused_before_itsme_with_an_hs256_registration(
     assert response.content == b"refused before sending: confirm_needs_rs256"
     assert not Confirmation.objects.exists()
     assert len(partner.simulator.authorizations) == authorizations  # nobody was sent to itsme
+    # A site that renders it as a failure shows "not available" (503), like any setting error.
+    refused = ConfigurationError("Confirm needs RS256.", code="confirm_needs_rs256")
+    assert describe_failure(refused, refused.code).status == 503
 
 
 def test_confirm_works_for_an_rs256_client_secret_partner(
