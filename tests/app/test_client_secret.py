@@ -295,3 +295,14 @@ def test_w013_names_each_confirm_service_of_an_hs256_partner(partner: SecretPart
     assert "'confirm' looks like Confirm" in found[0].msg
     partner.set_up(registered="RS256")
     assert [m.id for m in run_itsme_checks()] == []
+
+
+@pytest.mark.parametrize("alg", ["HS256", "RS256"])
+def test_login_by_reference_with_a_client_secret(
+    browser: Browser, partner: SecretPartner, alg: str
+) -> None:
+    # itsme fetches the request object (signed with the secret) from the site's request_uri.
+    partner.set_up(registered=alg)
+    set_itsme(partner.settings, REQUEST_BY="reference")
+    assert browser.flow().status_code == 302
+    assert partner.simulator.authorizations[-1].request_object["iss"] == SECRET_CLIENT_ID
