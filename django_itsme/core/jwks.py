@@ -109,10 +109,17 @@ class ProviderKeys:
 
         :returns: True if dropped now; False within the cooldown (nothing changes).
         """
+        if not self._claim_refetch():
+            return False
+        self._cache.delete(self._cache_key)
+        return True
+
+    def _claim_refetch(self) -> bool:
+        """Take this cooldown's one refetch for every worker sharing the cache; False if taken.
+        Marked before fetching, so concurrent requests do not all refetch."""
         if self._cache.get(self._refetched_key) is not None:
             return False
         self._cache.set(self._refetched_key, True, JWKS_REFETCH_COOLDOWN)
-        self._cache.delete(self._cache_key)
         return True
 
     def public_keys(self) -> list[dict[str, Any]]:
@@ -126,9 +133,7 @@ class ProviderKeys:
 
     def _keys(self, *, refresh: bool) -> tuple[Mapping[str, jwk.JWK], list[jwk.JWK]]:
         raw = self._cache.get(self._cache_key)
-        if refresh and raw is not None and self._cache.get(self._refetched_key) is None:
-            # Marked before fetching, so concurrent requests do not all refetch.
-            self._cache.set(self._refetched_key, True, JWKS_REFETCH_COOLDOWN)
+        if refresh and raw is not None and self._claim_refetch():
             raw = None
         if not isinstance(raw, str):
             raw = self._fetch()
