@@ -85,8 +85,11 @@ AUTHORIZATION_ERRORS: Mapping[str, ErrorKind] = {
 #: ``aud`` or ``request_uri``, RFC 9101 §6.3): itsme could not read it, so no ``state`` comes back
 #: (protocol notes §9.1), and a key set cached from before itsme replaced its key may be the cause.
 REQUEST_OBJECT_ERRORS: frozenset[str] = frozenset({"invalid_request_object", "invalid_request_uri"})
-#: The token endpoint errors that refuse our client authentication (RFC 6749 §5.2): with
+#: The token endpoint errors that refuse our client authentication: with
 #: ``ENCRYPT_CLIENT_ASSERTION``, an assertion encrypted to a key itsme replaced is one cause.
+#: D-AUTH lists both for the token endpoint without saying which an undecryptable assertion
+#: gets; RFC 6749 §5.2 says ``invalid_client``, the simulator answers ``unauthorized_client``
+#: (its ``faults.token_error`` plays the other): both are read alike.
 ASSERTION_REFUSALS: frozenset[str] = frozenset({"invalid_client", "unauthorized_client"})
 
 #: Every ``error`` the token endpoint may answer (D-AUTH; RFC 6749 §5.2) and who must act:
